@@ -1,0 +1,196 @@
+"""People: the population's state as arrays, and the rules every person follows, vectorized.
+
+A person is a row. Passions are unit vectors over purpose themes with non-negative weights, so
+the alignment of two such vectors is their dot product, in [0, 1]. Skills are levels in [0, 1]
+per practice domain. Ties are kept in `tie_slots` slots per person (target, weight).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.arrays import Table, normalize_rows, row_dot
+
+if TYPE_CHECKING:
+    from agents.tribes import Tribes
+    from model.config import Config
+
+NO_TRIBE = -1
+
+EXIT_REASONS = {0: "", 1: "attrition", 2: "disengaged"}
+
+
+class People(Table):
+    """State of every person who ever worked in the organization (gone people stay as rows)."""
+
+    columns = {
+        "passion": (("themes",), np.float32, 0.0),
+        "skill": (("domains",), np.float32, 0.0),
+        "initiative": ((), np.float32, 0.0),
+        "engagement": ((), np.float32, 0.5),
+        "commitment": ((), np.float32, 0.5),
+        "reputation": ((), np.float32, 0.0),
+        "recognition": ((), np.float32, 0.0),
+        "contribution": ((), np.float32, 0.0),
+        "contribution_total": ((), np.float64, 0.0),
+        "tribe": ((), np.int32, NO_TRIBE),
+        "unit": ((), np.int32, 0),
+        "joined": ((), np.int32, 0),
+        "hired": ((), np.int32, 0),
+        "active": ((), bool, False),
+        "exit_step": ((), np.int32, -1),
+        "exit_reason": ((), np.int8, 0),
+        "tie_to": (("ties",), np.int32, -1),
+        "tie_w": (("ties",), np.float32, 0.0),
+        # what the person observed this step (observe phase)
+        "alignment": ((), np.float32, 0.0),
+        "skill_use": ((), np.float32, 0.0),
+        "belonging": ((), np.float32, 0.0),
+        "fit": ((), np.float32, 0.0),
+    }
+
+    def __init__(self, capacity: int, themes: int, domains: int, ties: int) -> None:
+        super().__init__(capacity, themes=themes, domains=domains, ties=ties)
+
+    def add(self, rng: np.random.Generator, count: int, cfg: Config, step: int,
+            units: np.ndarray) -> np.ndarray:
+        """Hire `count` new people into `units`; return their rows."""
+        rows = self.append(count)
+        passion = rng.gamma(cfg.passion_concentration, 1.0, size=(count, cfg.themes))
+        self.passion[rows] = normalize_rows(passion.astype(np.float32))
+        main = rng.integers(0, cfg.domains, size=count)
+        skill = rng.beta(1.5, 6.0, size=(count, cfg.domains))
+        skill[np.arange(count), main] = rng.beta(
+            8 * cfg.skill_level + 0.5, 8 * (1 - cfg.skill_level) + 0.5, size=count)
+        self.skill[rows] = skill
+        self.initiative[rows] = rng.beta(2.0, 5.0, size=count)
+        self.engagement[rows] = 0.5
+        self.commitment[rows] = 0.5
+        self.unit[rows] = units
+        self.hired[rows] = step
+        self.joined[rows] = step
+        self.active[rows] = True
+        return rows
+
+    # ------------------------------------------------------------------ observe
+    def fit_in(self, persons: np.ndarray, tribe_ids: np.ndarray, tribes: Tribes,
+               cfg: Config) -> tuple[np.ndarray, ...]:
+        """How well each person would fit in the given tribe (their own or a candidate).
+
+        Returns:
+            (fit, alignment, skill_use, belonging), one value per person.
+        """
+        alignment = row_dot(self.passion[persons], tribes.purpose[tribe_ids])
+        skill_use = row_dot(self.skill[persons], tribes.demand[tribe_ids])
+        in_tribe = self.tribe[self.tie_to[persons]] == tribe_ids[:, None]
+        tie_weight = np.einsum("ij,ij->i", self.tie_w[persons], in_tribe.astype(np.float32))
+        belonging = 1.0 - np.exp(-tie_weight / cfg.belonging_scale, dtype=np.float32)
+        total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+        fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+               + cfg.w_belonging * belonging
+               + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+        fit -= cfg.w_workload * np.minimum(tribes.overload[tribe_ids], 1.0)
+        return np.clip(fit, 0.0, 1.0), alignment, skill_use, belonging
+
+    def observe(self, tribes: Tribes, cfg: Config) -> None:
+        """Each active person perceives their fit: alignment, skill use, belonging, leader, load."""
+        n = self.n
+        members = np.flatnonzero(self.tribe[:n] >= 0)
+        self.fit[:n] = cfg.unaffiliated_fit
+        self.alignment[:n] = 0.0
+        self.skill_use[:n] = 0.0
+        self.belonging[:n] = 0.0
+        fit, alignment, skill_use, belonging = self.fit_in(members, self.tribe[members], tribes,
+                                                           cfg)
+        self.fit[members] = fit
+        self.alignment[members] = alignment
+        self.skill_use[members] = skill_use
+        self.belonging[members] = belonging
+
+    # ------------------------------------------------------------------ orient
+    def orient(self, tribes: Tribes, cfg: Config) -> None:
+        """Engagement follows fit, commitment follows engagement; skills grow; passions drift."""
+        n = self.n
+        active = self.active[:n]
+        engagement = self.engagement[:n]
+        engagement += cfg.engagement_rate * active * (self.fit[:n] - engagement)
+        self.commitment[:n] += cfg.commitment_rate * active * (engagement - self.commitment[:n])
+        self._learn(tribes, cfg)
+        members = np.flatnonzero(self.tribe[:n] >= 0)
+        if len(members) and cfg.passion_drift > 0:
+            passion = self.passion[members]
+            passion += cfg.passion_drift * (tribes.purpose[self.tribe[members]] - passion)
+            self.passion[members] = normalize_rows(passion)
+
+    def _learn(self, tribes: Tribes, cfg: Config) -> None:
+        """Communities of practice pull skills toward stronger peers; tribe work teaches its mix."""
+        n = self.n
+        skill = self.skill[:n]
+        practising = (skill >= cfg.practice_threshold) & self.active[:n, None]
+        # expert level of each community: the skill-weighted mean skill of its members
+        weight = np.where(practising, skill, 0.0)
+        mass = weight.sum(axis=0)
+        expert = np.divide((weight * skill).sum(axis=0), mass, out=np.zeros_like(mass),
+                           where=mass > 0)
+        rate = (cfg.practice_learning * self.engagement[:n])[:, None]
+        gain = np.where(practising, rate * np.maximum(expert - skill, 0.0), 0.0)
+        members = np.flatnonzero(self.tribe[:n] >= 0)
+        if len(members) and cfg.doing_learning > 0:
+            demand = tribes.demand[self.tribe[members]]
+            rate = (cfg.doing_learning * self.engagement[members])[:, None]
+            gain[members] += rate * demand * (1.0 - skill[members])
+        np.minimum(skill + gain, 1.0, out=skill)
+
+    # ------------------------------------------------------------------ decide
+    def exit_probability(self, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+        """Per-step exit probability of every row, and whether disengagement dominates it."""
+        n = self.n
+        outside = cfg.outside_option * (0.5 + 0.5 * self.skill[:n].max(axis=1))
+        push = cfg.exit_sensitivity * np.maximum(outside - self.commitment[:n], 0.0)
+        probability = np.where(self.active[:n], np.minimum(cfg.exit_base + push, 1.0), 0.0)
+        return probability, push > cfg.exit_base
+
+    # ------------------------------------------------------------------ act
+    def work_together(self, rng: np.random.Generator, pairs: tuple[np.ndarray, np.ndarray],
+                      cfg: Config) -> None:
+        """Ties between people who worked together grow; all ties decay.
+
+        Args:
+            pairs: (a, b) arrays of people who worked together this step (each pair both ways).
+        """
+        n = self.n
+        self.tie_w[:n] *= 1.0 - cfg.tie_decay
+        a, b = pairs
+        if len(a) == 0 or cfg.tie_growth == 0:
+            return
+        source = np.concatenate([a, b])
+        target = np.concatenate([b, a])
+        source, first = np.unique(source, return_index=True)  # one new tie per person per step
+        target = target[first]
+        targets = self.tie_to[source]
+        weights = self.tie_w[source]
+        match = targets == target[:, None]
+        known = match.any(axis=1)
+        slot = np.where(known, match.argmax(axis=1), weights.argmin(axis=1))
+        current = weights[np.arange(len(source)), slot]
+        grown = np.where(known, current + cfg.tie_growth * (1.0 - current), cfg.tie_growth)
+        # a new tie replaces the weakest one only if that one is weaker than the new tie
+        keep = known | (current < cfg.tie_growth)
+        self.tie_to[source[keep], slot[keep]] = target[keep]
+        self.tie_w[source[keep], slot[keep]] = grown[keep]
+
+    def seed_ties(self, rng: np.random.Generator, persons: np.ndarray, candidates: np.ndarray,
+                  per_person: int, weight: float = 0.3) -> None:
+        """Give each person up to `per_person` ties to random distinct members of `candidates`."""
+        if per_person == 0 or len(candidates) < 2:
+            return
+        drawn = candidates[rng.integers(0, len(candidates), size=(len(persons), per_person))]
+        for slot in range(per_person):
+            target = drawn[:, slot]
+            fresh = (target != persons) & ~(self.tie_to[persons] == target[:, None]).any(axis=1)
+            free = self.tie_w[persons].argmin(axis=1)
+            rows = persons[fresh]
+            self.tie_to[rows, free[fresh]] = target[fresh]
+            self.tie_w[rows, free[fresh]] = weight

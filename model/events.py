@@ -1,0 +1,63 @@
+"""The event log: who did what, when, as a tidy table built from per-step arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
+               "pivoted", "conflict", "exited", "hired")
+
+
+class EventLog:
+    """Append-only columns of events; each `add` records many events of one kind at once.
+
+    Columns: step, event, person (-1 if none), tribe (-1 if none), other (a second tribe or
+    person: the tribe left for a move, the tribe absorbed in a merge, the previous leader), and
+    detail (a short reason).
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._chunks: list[tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]] = []
+        self.tally: dict[tuple[str, str], int] = {}
+
+    def add(self, step: int, kind: str, person=-1, tribe=-1, other=-1, detail: str = "") -> None:
+        """Record events of one kind; person, tribe and other broadcast against each other."""
+        person, tribe, other = np.broadcast_arrays(np.asarray(person, dtype=np.int64),
+                                                   np.asarray(tribe, dtype=np.int64),
+                                                   np.asarray(other, dtype=np.int64))
+        count = person.size
+        if count == 0:
+            return
+        self.tally[kind, detail] = self.tally.get((kind, detail), 0) + count
+        if self.enabled:
+            self._chunks.append((step, kind, person.ravel().copy(), tribe.ravel().copy(),
+                                 other.ravel().copy(), detail))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Events so far by kind (counted even when the log itself is disabled)."""
+        totals = dict.fromkeys(EVENT_KINDS, 0)
+        for (kind, _), count in self.tally.items():
+            totals[kind] += count
+        return totals
+
+    def frame(self) -> pd.DataFrame:
+        """All events so far, in the order they happened."""
+        if not self._chunks:
+            return pd.DataFrame({
+                "step": pd.Series(dtype="int64"),
+                "event": pd.Categorical([], categories=EVENT_KINDS),
+                "person": pd.Series(dtype="int64"), "tribe": pd.Series(dtype="int64"),
+                "other": pd.Series(dtype="int64"), "detail": pd.Series(dtype="object")})
+        sizes = [len(chunk[2]) for chunk in self._chunks]
+        return pd.DataFrame({
+            "step": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int64),
+            "event": pd.Categorical(np.repeat([c[1] for c in self._chunks], sizes),
+                                    categories=EVENT_KINDS),
+            "person": np.concatenate([c[2] for c in self._chunks]),
+            "tribe": np.concatenate([c[3] for c in self._chunks]),
+            "other": np.concatenate([c[4] for c in self._chunks]),
+            "detail": np.repeat([c[5] for c in self._chunks], sizes).astype(object),
+        })

@@ -1,0 +1,168 @@
+"""Work items and the tribes' Kanban boards: stages, WIP limits, pull order, review and flow
+measures.
+
+All open items of all boards live in one table; an item's `tribe` says whose board it is on and
+its `stage` which column. Items move first-in first-out within a column. Finished (confirmed)
+and expired items leave the table; the board keeps their totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.arrays import Table, rank_within
+
+GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
+STAGES = ("backlog", "ready", "doing", "review")
+WIP_STAGES = (READY, DOING, REVIEW)
+
+
+class Items(Table):
+    """Open work items (backlog and in progress)."""
+
+    columns = {
+        "uid": ((), np.int64, -1),
+        "purpose": (("themes",), np.float32, 0.0),
+        "needs": (("domains",), np.float32, 0.0),
+        "effort": ((), np.float32, 0.0),
+        "remaining": ((), np.float32, 0.0),
+        "value": ((), np.float32, 0.0),
+        "arrived": ((), np.int32, 0),
+        "since": ((), np.int32, 0),
+        "stage": ((), np.int8, BACKLOG),
+        "tribe": ((), np.int32, -1),
+        "wip_age": ((), np.int32, 0),
+    }
+
+
+class Board:
+    """The market backlog plus every tribe's board, with running flow totals."""
+
+    def __init__(self, themes: int, domains: int) -> None:
+        self.items = Items(256, themes=themes, domains=domains)
+        self.next_uid = 0
+        self.arrived_total = 0
+        self.done_total = 0
+        self.expired_total = 0
+        self.value_total = 0.0
+        self.lead_time_total = 0
+        self.reset_step()
+
+    def reset_step(self) -> None:
+        """Clear the per-step flow counters."""
+        self.done_step = 0
+        self.value_step = 0.0
+        self.lead_time_step = 0
+        self.expired_step = 0
+
+    # ------------------------------------------------------------------ queries
+    def in_stage(self, stage: int) -> np.ndarray:
+        """Rows of the open items in `stage`."""
+        return np.flatnonzero(self.items.stage[: self.items.n] == stage)
+
+    def stage_counts(self, n_tribes: int) -> np.ndarray:
+        """(n_tribes, 4) count of items per tribe and stage (backlog column is always 0)."""
+        items = self.items
+        on_board = np.flatnonzero(items.stage[: items.n] >= READY)
+        key = items.tribe[on_board].astype(np.int64) * 4 + items.stage[on_board]
+        return np.bincount(key, minlength=4 * n_tribes)[: 4 * n_tribes].reshape(n_tribes, 4)
+
+    def count(self, stage: int) -> int:
+        """Open items in `stage`."""
+        return int(np.count_nonzero(self.items.stage[: self.items.n] == stage))
+
+    def wip(self) -> int:
+        """Items committed to a tribe and not yet done."""
+        return int(np.count_nonzero(self.items.stage[: self.items.n] >= READY))
+
+    # ------------------------------------------------------------------ changes
+    def add(self, purpose: np.ndarray, needs: np.ndarray, effort: np.ndarray,
+            value: np.ndarray, step: int) -> None:
+        """New items enter the backlog."""
+        rows = self.items.append(len(effort))
+        items = self.items
+        items.uid[rows] = self.next_uid + np.arange(len(rows))
+        items.purpose[rows] = purpose
+        items.needs[rows] = needs
+        items.effort[rows] = effort
+        items.remaining[rows] = effort
+        items.value[rows] = value
+        items.arrived[rows] = step
+        items.since[rows] = step
+        items.stage[rows] = BACKLOG
+        items.tribe[rows] = -1
+        items.wip_age[rows] = 0
+        self.next_uid += len(rows)
+        self.arrived_total += len(rows)
+
+    def move(self, rows: np.ndarray, stage: int, step: int, tribes: np.ndarray | None = None
+             ) -> None:
+        """Put items in `stage` (and on `tribes`' boards if given)."""
+        self.items.stage[rows] = stage
+        self.items.since[rows] = step
+        if tribes is not None:
+            self.items.tribe[rows] = tribes
+        if stage == BACKLOG:
+            self.items.tribe[rows] = -1
+
+    def advance(self, stage: int, ready: np.ndarray, room: np.ndarray | None, step: int
+                ) -> np.ndarray:
+        """Move the items of `ready` (rows in `stage - 1`) into `stage`, oldest first, as far as
+        each tribe's `room` in that stage allows (None: no limit). Return the rows moved."""
+        if len(ready) == 0:
+            return ready
+        if room is not None:
+            items = self.items
+            rank = rank_within(items.tribe[ready], items.since[ready])
+            ready = ready[rank < room[items.tribe[ready]]]
+        self.move(ready, stage, step)
+        return ready
+
+    def release(self, tribe_mask: np.ndarray, step: int) -> int:
+        """Items on the boards of the tribes in `tribe_mask` go back to the backlog, keeping the
+        effort already done. Return how many."""
+        items = self.items
+        on_board = np.flatnonzero(items.stage[: items.n] >= READY)
+        rows = on_board[tribe_mask[items.tribe[on_board]]]
+        self.move(rows, BACKLOG, step)
+        return len(rows)
+
+    def enforce_limits(self, limits: dict[int, int], step: int) -> None:
+        """Items beyond a stage's limit (newest first) go back to the backlog; used after two
+        boards are joined by a merge."""
+        items = self.items
+        for stage, limit in limits.items():
+            rows = self.in_stage(stage)
+            if len(rows):
+                rank = rank_within(items.tribe[rows], items.since[rows])
+                self.move(rows[rank >= limit], BACKLOG, step)
+
+    def finish(self, rows: np.ndarray, delivered: np.ndarray) -> None:
+        """Confirmed items leave the board as done, delivering `delivered` value."""
+        lead = self.items.wip_age[rows]
+        self.done_step += len(rows)
+        self.done_total += len(rows)
+        self.value_step += float(delivered.sum())
+        self.value_total += float(delivered.sum())
+        self.lead_time_step += int(lead.sum())
+        self.lead_time_total += int(lead.sum())
+        self.items.stage[rows] = GONE
+
+    def age_and_expire(self, step: int, shelf_life: int) -> None:
+        """Committed items age by a step; backlog items older than the shelf life expire."""
+        items = self.items
+        stage = items.stage[: items.n]
+        items.wip_age[: items.n] += stage >= READY
+        if shelf_life > 0:
+            stale = (stage == BACKLOG) & (step - items.since[: items.n] >= shelf_life)
+            count = int(stale.sum())
+            stage[stale] = GONE
+            self.expired_step += count
+            self.expired_total += count
+        self._compact()
+
+    def _compact(self) -> None:
+        # Dropping rows copies every column, so it waits until a quarter of the rows are gone.
+        gone = self.items.stage[: self.items.n] == GONE
+        if gone.sum() * 4 > self.items.n:
+            self.items.keep(~gone)

@@ -1,0 +1,56 @@
+"""Presets: named bundles of governance policies (and the few parameters that go with them).
+
+Every preset starts from the same initial organization (formal units and assigned teams), so a
+comparison between presets under the same seed is paired: only the rules differ.
+"""
+
+DEFAULT_PRESET = "purposeful"
+
+PRESETS: dict[str, dict[str, object]] = {
+    # Management assigns people to teams by skill and appoints leaders; purposes are mandates
+    # that never change; work is pushed to teams without WIP limits.
+    "hierarchy": {
+        "membership": "assigned",
+        "leadership": "appointed",
+        "purpose": "fixed",
+        "work": "push",
+        "conflict": "arbitration",
+        "hiring": "replace",
+    },
+    # Formal units with appointed leaders, plus voluntary communities: people may propose moves
+    # and found tribes, which management approves some of the time; purposes are co-created.
+    "matrix": {
+        "membership": "hybrid",
+        "leadership": "appointed",
+        "purpose": "co_created",
+        "work": "pull",
+        "conflict": "arbitration",
+        "hiring": "replace",
+    },
+    # Voluntary tribes around purposes, leaders recognized by peers, purposes co-created and
+    # pivoted after poor results, Kanban pull, and exit as the answer to lasting conflict.
+    "purposeful": {
+        "membership": "voluntary",
+        "leadership": "emergent",
+        "purpose": "pivoting",
+        "work": "pull",
+        "conflict": "exit",
+        "hiring": "replace",
+    },
+    # Voluntary roles, no single leader (roles distributed), objections settled by consent.
+    "holacracy": {
+        "membership": "voluntary",
+        "leadership": "distributed",
+        "purpose": "co_created",
+        "work": "pull",
+        "conflict": "consent",
+        "hiring": "replace",
+    },
+}
+
+PRESET_SUMMARIES = {
+    "hierarchy": "assigned membership, appointed leaders, fixed purposes, push",
+    "matrix": "formal units + voluntary communities (approved moves), appointed leaders, pull",
+    "purposeful": "voluntary tribes, emergent leaders, co-created purposes with pivots, pull",
+    "holacracy": "voluntary roles, distributed leadership, consent, pull",
+}
