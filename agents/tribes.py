@@ -90,6 +90,8 @@ class Tribes(Table):
         """The member with the highest `score` in each tribe (-1 for an empty tribe)."""
         members = np.flatnonzero(people.tribe[: people.n] >= 0)
         winner = group_argmax(people.tribe[members], score[members], self.n)
+        if len(members) == 0:
+            return winner
         return np.where(winner >= 0, members[np.maximum(winner, 0)], -1)
 
     def observe(self, people: People, open_effort: np.ndarray, cfg: Config) -> None:

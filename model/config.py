@@ -337,7 +337,9 @@ def _range(spec: dataclasses.Field) -> str:
     kind = _kind(spec).__name__
     if lo == 0 and hi == 1 and kind == "float":
         return "a probability or share in [0, 1]"
-    return f"a {kind} in [{lo:g}, {hi:g}]"
+    if kind == "int":
+        return f"a whole number in [{int(lo)}, {int(hi)}]"
+    return f"a number in [{lo:g}, {hi:g}]"
 
 
 def describe_parameters() -> str:

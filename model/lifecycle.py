@@ -65,21 +65,24 @@ def split(m: Organization) -> None:
 
 
 def merge(m: Organization) -> None:
-    """Tribes whose purposes have converged merge: each tribe compares itself with one random
-    living tribe with probability `merge_check_rate`; at similarity `merge_similarity` or more,
+    """Tribes whose purposes have converged merge: each tribe compares itself with one other
+    random living tribe with probability `merge_check_rate`; at similarity `merge_similarity` or more,
     and a joint size within `max_tribe_size`, the smaller joins the larger (a tribe takes part
-    in one merge per step)."""
+    in one merge per step). The merged purpose is the size-weighted mean of the two, unless
+    purposes are fixed mandates (then the larger tribe's stays)."""
     p, tribes, cfg, rng = m.people, m.tribes, m.cfg, m.rng
     tribes.count_members(p)
     living = tribes.living()
     if len(living) < 2:
         return
-    checking = living[rng.random(len(living)) < cfg.merge_check_rate]
-    partner = living[rng.integers(0, len(living), size=len(checking))]
+    position = np.flatnonzero(rng.random(len(living)) < cfg.merge_check_rate)
+    checking = living[position]
+    partner = living[(position + rng.integers(1, len(living), size=len(position))) % len(living)]
     similarity = row_dot(tribes.purpose[checking], tribes.purpose[partner])
     fits = tribes.size[checking] + tribes.size[partner] <= cfg.max_tribe_size
-    ok = (partner != checking) & (similarity >= cfg.merge_similarity) & fits
-    a, b = checking[ok], partner[ok]
+    ok = (similarity >= cfg.merge_similarity) & fits
+    pairs = np.unique(np.sort(np.stack([checking[ok], partner[ok]], axis=1), axis=1), axis=0)
+    a, b = pairs[:, 0], pairs[:, 1]
     involved = np.bincount(np.concatenate([a, b]), minlength=tribes.n)
     once = (involved[a] == 1) & (involved[b] == 1)
     a, b = a[once], b[once]
@@ -89,8 +92,9 @@ def merge(m: Organization) -> None:
     keeper, absorbed = np.where(a_larger, a, b), np.where(a_larger, b, a)
     weight_k = tribes.size[keeper][:, None].astype(np.float32)
     weight_a = tribes.size[absorbed][:, None].astype(np.float32)
-    tribes.purpose[keeper] = normalize_rows(weight_k * tribes.purpose[keeper]
-                                            + weight_a * tribes.purpose[absorbed])
+    if m.purpose.mutable:
+        tribes.purpose[keeper] = normalize_rows(weight_k * tribes.purpose[keeper]
+                                                + weight_a * tribes.purpose[absorbed])
     into = np.full(tribes.n, -1, dtype=np.int64)
     into[absorbed] = keeper
     members = np.flatnonzero(p.tribe[: p.n] >= 0)

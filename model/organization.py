@@ -173,9 +173,8 @@ class Organization(mesa.Model):
         p.tribe[persons] = to
         p.joined[persons] = self.steps
         p.recognition[persons] = 0.0
-        lost = old[(old >= 0) & (tribes.leader[np.maximum(old, 0)] == persons)]
-        tribes.leader[lost] = -1
-        tribes.leader_since[lost] = self.steps
+        for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
+            role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = -1
 
     def found_tribes(self, founders: np.ndarray, busy: np.ndarray) -> None:
         """Each founder starts a tribe around their passion with like-minded ties who are free

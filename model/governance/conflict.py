@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 @register("conflict", "arbitration")
 class Arbitration:
-    """The leader decides: the purpose moves halfway to the leader's passion and members less
-    aligned than the leader lose `arbitration_cost` engagement. Without a leader the conflict
-    stays unresolved."""
+    """The leader decides: the purpose moves halfway to the leader's passion (unless purposes are
+    fixed mandates, which the leader upholds) and members less aligned than the leader lose
+    `arbitration_cost` engagement. Without a leader the conflict stays unresolved."""
 
     def resolve(self, m: Organization, tribe_ids: np.ndarray) -> None:
         """Arbitrate in the conflicted tribes that have a leader."""
@@ -30,8 +30,10 @@ class Arbitration:
         if len(tribe_ids) == 0:
             return
         leader = tribes.leader[tribe_ids]
-        purpose = tribes.purpose[tribe_ids]
-        tribes.purpose[tribe_ids] = normalize_rows(purpose + 0.5 * (p.passion[leader] - purpose))
+        if m.purpose.mutable:
+            purpose = tribes.purpose[tribe_ids]
+            tribes.purpose[tribe_ids] = normalize_rows(purpose
+                                                       + 0.5 * (p.passion[leader] - purpose))
         arbitrated = np.zeros(tribes.n, dtype=bool)
         arbitrated[tribe_ids] = True
         leader_alignment = np.zeros(tribes.n, dtype=np.float32)
@@ -44,14 +46,15 @@ class Arbitration:
 
 @register("conflict", "consent")
 class Consent:
-    """A consent round: the purpose becomes the members' mean passion, at the price of
-    `consent_overhead` of the tribe's effort this step."""
+    """A consent round: the purpose becomes the members' mean passion (if purposes may change),
+    at the price of `consent_overhead` of the tribe's effort this step."""
 
     def resolve(self, m: Organization, tribe_ids: np.ndarray) -> None:
         """Integrate the members' passions into the purpose."""
         tribes, p = m.tribes, m.people
-        shared = tribes.member_mean(p, p.passion[: p.n])[tribe_ids]
-        tribes.purpose[tribe_ids] = normalize_rows(shared.astype(np.float32))
+        if m.purpose.mutable:
+            shared = tribes.member_mean(p, p.passion[: p.n])[tribe_ids]
+            tribes.purpose[tribe_ids] = normalize_rows(shared.astype(np.float32))
         tribes.overhead[tribe_ids] += m.cfg.consent_overhead
 
 

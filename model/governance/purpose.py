@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 @register("purpose", "fixed")
 class Fixed:
-    """A purpose is a mandate: it never changes."""
+    """A purpose is a mandate: it never changes (not by conflict or merger either)."""
+
+    mutable = False
 
     def update(self, m: Organization) -> None:
         """Nothing changes."""
@@ -25,6 +27,8 @@ class Fixed:
 class CoCreated:
     """The purpose follows its members' passions (refinement), the value champion pulls it
     toward the market, and at a set cadence it is re-oriented to the members' mean passion."""
+
+    mutable = True
 
     def update(self, m: Organization) -> None:
         """Refine, pull toward the market, and re-orient when due."""

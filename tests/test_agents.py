@@ -1,0 +1,90 @@
+"""The Mesa interface: agents are views of the arrays; Mesa's tools work on the model."""
+
+import mesa
+import numpy as np
+
+from agents import Community, Person, Tribe
+from tests.conftest import make
+
+
+def test_person_agents_read_and_write_the_arrays():
+    m = make()
+    person = m.person(5)
+    assert isinstance(person, Person) and isinstance(person, mesa.Agent)
+    assert np.array_equal(person.passion, m.people.passion[5])
+    assert person.tribe_id == m.people.tribe[5]
+    assert person.tribe.index == m.people.tribe[5]
+    person.engagement = 0.9
+    assert m.people.engagement[5] == np.float32(0.9)
+    assert set(person.ties) <= set(range(m.people.n))
+    assert person.tenure == 0 and person.active and person.exit_reason == ""
+
+
+def test_every_person_and_living_tribe_has_an_agent_and_dead_tribes_lose_theirs():
+    m = make(people=150)
+    m.run(40)
+    assert len(m.agents_by_type[Person]) == m.people.n
+    living = set(m.tribes.living().tolist())
+    agents = {agent.index for agent in m.agents_by_type[Tribe]}
+    assert agents == living
+    ended = np.flatnonzero(~m.tribes.alive[: m.tribes.n])
+    assert len(ended) > 0 and all(m.tribe(t) is None for t in ended)
+
+
+def test_tribe_agent_shows_roles_board_and_limits():
+    m = make()
+    m.run(10)
+    tribe = m.tribe(m.tribes.living()[0])
+    assert tribe.size == len(tribe.members) > 0
+    assert tribe.leader is None or tribe.leader.tribe_id == tribe.index
+    assert set(tribe.board) == {"ready", "doing", "review"}
+    assert tribe.wip_limits == {"ready": m.cfg.wip_ready, "doing": m.cfg.wip_doing,
+                                "review": m.cfg.wip_review}
+    assert len(tribe.board["doing"]) <= m.cfg.wip_doing
+
+
+def test_communities_follow_passions_and_skills():
+    m = make(interest_threshold=0.5, practice_threshold=0.5)
+    coi = m.communities_of_interest[2]
+    assert isinstance(coi, Community)
+    expected = np.flatnonzero(m.people.passion[: m.people.n, 2] >= 0.5).tolist()
+    assert coi.member_ids == expected
+    cop = m.communities_of_practice[1]
+    assert cop.member_ids == np.flatnonzero(m.people.skill[: m.people.n, 1] >= 0.5).tolist()
+
+
+def test_agentset_tools_work_on_people():
+    m = make()
+    m.run(5)
+    people = m.agents_by_type[Person]
+    mean = people.agg("engagement", np.mean)
+    assert np.isclose(mean, m.people.engagement[: m.people.n].mean())
+    engaged = people.select(lambda a: a.engagement > 0.5)
+    assert len(engaged) == int((m.people.engagement[: m.people.n] > 0.5).sum())
+
+
+def test_datacollector_holds_one_row_per_step():
+    m = make()
+    m.run(12)
+    table = m.datacollector.get_model_vars_dataframe()
+    assert len(table) == 13
+    assert table["step"].tolist() == list(range(13))
+
+
+def test_graph_has_active_people_and_their_ties():
+    m = make()
+    m.run(10)
+    graph = m.graph()
+    assert set(graph.nodes) == set(np.flatnonzero(m.people.active[: m.people.n]).tolist())
+    assert graph.number_of_edges() > 0
+    a, b, data = next(iter(graph.edges(data=True)))
+    assert data["weight"] > 0
+
+
+def test_snapshots_at_an_interval():
+    m = make(snapshot_every=5)
+    m.run(12)
+    people, tribes = m.snapshots()
+    assert sorted(people["step"].unique()) == [5, 10]
+    assert sorted(tribes["step"].unique()) == [5, 10]
+    assert len(people[people["step"] == 5]) >= m.cfg.people

@@ -1,0 +1,107 @@
+"""Invariants that hold under any configuration, checked after every step."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import PRESETS, Organization
+from model.governance import policy_names
+from model.kanban import BACKLOG, DOING, READY, REVIEW
+
+
+def check_invariants(m: Organization) -> None:
+    """Assert every structural invariant of the model's state."""
+    p, tribes, board = m.people, m.tribes, m.board
+    n, nt = p.n, tribes.n
+    tribe = p.tribe[:n]
+    # a person is in at most one tribe, a living one, and only while active
+    assert ((tribe >= -1) & (tribe < nt)).all()
+    assert (tribe[~p.active[:n]] == -1).all()
+    assert tribes.alive[tribe[tribe >= 0]].all()
+    # membership lists (Tribe agents) and per-person indexes agree; sizes agree
+    counted = np.bincount(tribe[tribe >= 0], minlength=nt)
+    tribes.count_members(p)
+    assert np.array_equal(tribes.size[:nt], counted)
+    for tribe_id in tribes.living():
+        agent = m.tribe(tribe_id)
+        if agent is not None:
+            assert agent.member_ids == np.flatnonzero(tribe == tribe_id).tolist()
+    # leaders and champions are members of their tribe
+    for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
+        holders = role[:nt]
+        held = np.flatnonzero((holders >= 0) & tribes.alive[:nt])
+        assert (tribe[holders[held]] == held).all()
+    # work is conserved: arrived = backlog + in progress + done + expired
+    in_progress = board.wip()
+    assert board.arrived_total == (board.count(BACKLOG) + in_progress + board.done_total
+                                   + board.expired_total)
+    # items on boards belong to living tribes; WIP limits hold under pull
+    items = board.items
+    on_board = items.stage[: items.n] >= READY
+    assert tribes.alive[items.tribe[: items.n][on_board]].all()
+    limits = m.work.limits(m)
+    if limits is not None:
+        counts = board.stage_counts(nt)
+        for stage in (READY, DOING, REVIEW):
+            assert counts[:, stage].max(initial=0) <= limits[stage]
+    # no NaN or infinity anywhere in the state
+    for table in (p, tribes, items):
+        for name in table.columns:
+            column = table.view(name)
+            if column.dtype.kind == "f":
+                assert np.isfinite(column).all(), name
+    # bounded quantities stay in bounds
+    assert ((p.engagement[:n] >= 0) & (p.engagement[:n] <= 1)).all()
+    assert ((p.skill[:n] >= 0) & (p.skill[:n] <= 1)).all()
+    assert (p.reputation[:n] >= 0).all()
+    # step table: lead time is missing exactly when nothing finished, nothing else is missing
+    row = m.metrics
+    assert np.isnan(row["lead_time"]) == (row["throughput"] == 0)
+    assert all(np.isfinite(v) for k, v in row.items() if k != "lead_time")
+
+
+configs = st.fixed_dictionaries({
+    "preset": st.sampled_from(sorted(PRESETS)),
+    "people": st.integers(2, 90),
+    "membership": st.sampled_from(policy_names("membership")),
+    "leadership": st.sampled_from(policy_names("leadership")),
+    "purpose": st.sampled_from(policy_names("purpose")),
+    "work": st.sampled_from(policy_names("work")),
+    "conflict": st.sampled_from(policy_names("conflict")),
+    "hiring": st.sampled_from(policy_names("hiring")),
+    "team_size": st.integers(1, 12),
+    "unit_size": st.integers(1, 50),
+    "arrival_rate": st.floats(0, 0.5),
+    "consider_rate": st.floats(0, 1),
+    "exit_base": st.floats(0, 0.05),
+    "turbulence": st.floats(0, 1),
+    "wip_doing": st.integers(1, 4),
+    "min_tribe_size": st.integers(1, 4),
+    "max_tribe_size": st.integers(4, 15),
+    "merge_check_rate": st.floats(0, 1),
+    "effort_dist": st.sampled_from(["fixed", "exponential", "lognormal"]),
+    "shelf_life": st.integers(0, 20),
+    "seed": st.integers(0, 2**32 - 1),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs)
+def test_invariants_hold_under_random_configurations(settings_):
+    settings_ = dict(settings_)
+    preset, seed = settings_.pop("preset"), settings_.pop("seed")
+    m = Organization(preset=preset, rng=seed, **settings_)
+    check_invariants(m)
+    for _ in range(25):
+        m.step()
+        check_invariants(m)
+
+
+def test_invariants_hold_on_a_long_run_of_every_preset():
+    for preset in sorted(PRESETS):
+        m = Organization(preset=preset, rng=11, people=150)
+        for _ in range(150):
+            m.step()
+        check_invariants(m)
