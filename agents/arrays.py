@@ -106,7 +106,10 @@ def rank_within(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 def group_max(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Maximum of `values` per group (-inf for an empty group)."""
-    out = np.full(n_groups, -np.inf, dtype=np.float64)
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    out = np.full(n_groups, -np.inf, dtype=values.dtype)  # same dtype: ufunc.at's fast path
     np.maximum.at(out, groups, values)
     return out
 

@@ -25,7 +25,8 @@ class Pull:
     def intake(self, m: Organization) -> None:
         """Each free ready slot looks at `pull_candidates` random backlog items and claims the
         best match (purpose alignment plus skill match); an item claimed twice goes to the
-        better match."""
+        better match. When free slots outnumber twice the backlog, a random subset of that
+        many slots looks this step."""
         board, tribes, cfg, rng = m.board, m.tribes, m.cfg, m.rng
         backlog = board.in_stage(BACKLOG)
         living = tribes.living()
@@ -34,6 +35,9 @@ class Pull:
         counts = board.stage_counts(tribes.n)
         free = np.maximum(cfg.wip_ready - counts[living, READY], 0)
         slots = np.repeat(living, free)
+        if len(slots) > 2 * len(backlog):
+            # each item can fill one slot: a random subset of the slots is enough to compete
+            slots = slots[np.sort(rng.choice(len(slots), 2 * len(backlog), replace=False))]
         if len(slots) == 0:
             return
         items = board.items
