@@ -32,6 +32,7 @@ class People(Table):
         "engagement": ((), np.float32, 0.5),
         "commitment": ((), np.float32, 0.5),
         "reputation": ((), np.float32, 0.0),
+        "endorses": ((), np.int32, -1),
         "recognition": ((), np.float32, 0.0),
         "contribution": ((), np.float32, 0.0),
         "contribution_total": ((), np.float64, 0.0),

@@ -153,12 +153,10 @@ class Config:
                                    group="membership")
 
     # --- decide: leadership ---
-    endorse_sample: int = _param(3, "co-members a person compares when endorsing", 1, 100,
+    endorse_sample: int = _param(1, "co-members a person meets per step when endorsing", 1, 100,
                                  group="leadership")
-    recognition_rate: float = _param(0.2, "rate at which recognition follows endorsements", 0, 1,
-                                     group="leadership")
-    leader_hysteresis: float = _param(0.25, "recognition margin a challenger needs over the "
-                                      "leader", 0, 100, group="leadership")
+    leader_hysteresis: float = _param(0.25, "share of endorsements a challenger needs beyond "
+                                      "the leader's", 0, 100, group="leadership")
     rotation_period: int = _param(20, "steps between leader rotations (rotating)", 1, 1_000_000,
                                   group="leadership")
     role_overhead: float = _param(0.05, "share of effort spent on role governance "

@@ -172,7 +172,7 @@ class Organization(mesa.Model):
             self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
         p.tribe[persons] = to
         p.joined[persons] = self.steps
-        p.recognition[persons] = 0.0
+        p.endorses[persons] = -1
         for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
             role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = -1
 

@@ -177,7 +177,7 @@ def test_push_piles_up_work_beyond_any_limit():
 
 def test_work_needs_a_peer_to_confirm_it():
     m = make(people=60, min_tribe_size=1, max_tribe_size=2, consider_rate=0.0,
-             exit_base=0.0, exit_sensitivity=0.0, grace_period=1000)
+             exit_base=0.0, exit_sensitivity=0.0, grace_period=1000, merge_check_rate=0.0)
     # everyone alone in a tribe of one
     ids = m.tribes.create(m.people.passion[: m.people.n], m.steps, origin=1)
     m.move(np.arange(m.people.n), ids, "test")
@@ -238,7 +238,8 @@ def test_market_drifts_only_with_turbulence():
 
 # ---------------------------------------------------------------------- orient
 def test_practice_communities_pull_skills_toward_stronger_peers():
-    m = make(doing_learning=0.0, practice_learning=0.5, practice_threshold=0.3)
+    m = make(doing_learning=0.0, practice_learning=0.5, practice_threshold=0.3, exit_base=0.0,
+             exit_sensitivity=0.0)
     p = m.people
     p.skill[: p.n, 0] = 0.2
     p.skill[:10, 0] = 0.9       # strong practitioners

@@ -48,32 +48,32 @@ def person_quality(m: Organization, persons: np.ndarray) -> np.ndarray:
 
 @register("leadership", "emergent")
 class Emergent(_Leadership):
-    """Peers endorse colleagues by reputation and alignment; recognition accumulates and the
-    most recognized member leads once they clearly outrank the incumbent."""
+    """Peers recognize leaders: each member backs one co-member, switching to a better one when
+    they meet them; the most backed member leads once they clearly outrank the incumbent."""
 
     def select(self, m: Organization) -> None:
-        """Each member endorses the best of `endorse_sample` random co-members."""
+        """Update endorsements, count them, and let challengers take over."""
         p, tribes, cfg = m.people, m.tribes, m.cfg
         n = p.n
         members = np.flatnonzero(p.tribe[:n] >= 0)
         standing = p.reputation[:n] * (0.5 + 0.5 * p.alignment[:n])
-        best = np.full(len(members), -1, dtype=np.int64)
-        best_standing = np.full(len(members), -np.inf)
+        backed = p.endorses[members]
+        valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == p.tribe[members])
+        backed = np.where(valid, backed, -1)
+        best = np.where(valid, standing[np.maximum(backed, 0)], -np.inf)
         for _ in range(cfg.endorse_sample):
             peer = m.sample_comembers(members)
-            ok = peer >= 0
-            better = ok & (standing[np.maximum(peer, 0)] > best_standing)
-            best[better] = peer[better]
-            best_standing[better] = standing[peer[better]]
-        votes = np.bincount(best[best >= 0], minlength=n)[:n]
-        p.recognition[:n] += cfg.recognition_rate * (votes - p.recognition[:n])
+            better = (peer >= 0) & (standing[np.maximum(peer, 0)] > best)
+            backed[better] = peer[better]
+            best[better] = standing[peer[better]]
+        p.endorses[members] = backed
+        p.recognition[:n] = np.bincount(backed[backed >= 0], minlength=n)[:n]
         living = tribes.living()
         challenger = tribes.member_argmax(p, p.recognition[:n])[living]
         incumbent = tribes.leader[living]
-        has = challenger >= 0
         rec_challenger = p.recognition[np.maximum(challenger, 0)]
         rec_incumbent = np.where(incumbent >= 0, p.recognition[np.maximum(incumbent, 0)], 0.0)
-        wins = has & (rec_challenger > 0) & (
+        wins = (challenger >= 0) & (rec_challenger > 0) & (
             (incumbent < 0) | (rec_challenger > rec_incumbent * (1 + cfg.leader_hysteresis)))
         self.install(m, living[wins], challenger[wins])
 
