@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.arrays import row_any
+
 if TYPE_CHECKING:
     from agents.people import People
     from agents.tribes import Tribes
@@ -52,7 +54,7 @@ class Communities:
         start = np.concatenate([[0], np.cumsum(count)[:-1]])
         passion = people.passion[persons]
         interests = passion >= self.cfg.interest_threshold
-        interests[~interests.any(axis=1), :] = True
+        interests[~row_any(interests), :] = True
         with np.errstate(divide="ignore"):
             score = np.where(interests, np.log(passion), -np.inf)
         theme = (score + rng.gumbel(size=passion.shape)).argmax(axis=1)

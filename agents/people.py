@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import Table, normalize_rows, row_dot
+from agents.arrays import Table, column_sum, normalize_rows, row_any, row_dot, row_max
 
 if TYPE_CHECKING:
     from agents.tribes import Tribes
@@ -28,6 +28,7 @@ class People(Table):
     columns = {
         "passion": (("themes",), np.float32, 0.0),
         "skill": (("domains",), np.float32, 0.0),
+        "top_skill": ((), np.float32, 0.0),
         "initiative": ((), np.float32, 0.0),
         "engagement": ((), np.float32, 0.5),
         "commitment": ((), np.float32, 0.5),
@@ -66,6 +67,7 @@ class People(Table):
         skill[np.arange(count), main] = rng.beta(
             8 * cfg.skill_level + 0.5, 8 * (1 - cfg.skill_level) + 0.5, size=count)
         self.skill[rows] = skill
+        self.top_skill[rows] = skill.max(axis=1)
         self.initiative[rows] = rng.beta(2.0, 5.0, size=count)
         self.engagement[rows] = 0.5
         self.commitment[rows] = 0.5
@@ -131,56 +133,51 @@ class People(Table):
         skill = self.skill[:n]
         practising = (skill >= cfg.practice_threshold) & self.active[:n, None]
         # expert level of each community: the skill-weighted mean skill of its members
-        weight = np.where(practising, skill, 0.0)
-        mass = weight.sum(axis=0)
-        expert = np.divide((weight * skill).sum(axis=0), mass, out=np.zeros_like(mass),
+        weight = skill * practising
+        mass = column_sum(weight)
+        expert = np.divide(column_sum(weight * skill), mass, out=np.zeros_like(mass),
                            where=mass > 0)
-        rate = (cfg.practice_learning * self.engagement[:n])[:, None]
-        gain = np.where(practising, rate * np.maximum(expert - skill, 0.0), 0.0)
-        members = np.flatnonzero(self.tribe[:n] >= 0)
-        if len(members) and cfg.doing_learning > 0:
-            demand = tribes.demand[self.tribe[members]]
-            rate = (cfg.doing_learning * self.engagement[members])[:, None]
-            gain[members] += rate * demand * (1.0 - skill[members])
+        engagement = self.engagement[:n, None]
+        gain = (cfg.practice_learning * engagement) * practising * np.maximum(expert - skill, 0)
+        if cfg.doing_learning > 0:
+            tribe = self.tribe[:n]
+            member = (tribe >= 0)[:, None]
+            demand = tribes.demand[np.maximum(tribe, 0)]
+            gain += (cfg.doing_learning * engagement) * member * demand * (1.0 - skill)
         np.minimum(skill + gain, 1.0, out=skill)
+        self.top_skill[:n] = row_max(skill)
 
     # ------------------------------------------------------------------ decide
     def exit_probability(self, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
         """Per-step exit probability of every row, and whether disengagement dominates it."""
         n = self.n
-        outside = cfg.outside_option * (0.5 + 0.5 * self.skill[:n].max(axis=1))
+        outside = cfg.outside_option * (0.5 + 0.5 * self.top_skill[:n])
         push = cfg.exit_sensitivity * np.maximum(outside - self.commitment[:n], 0.0)
         probability = np.where(self.active[:n], np.minimum(cfg.exit_base + push, 1.0), 0.0)
         return probability, push > cfg.exit_base
 
     # ------------------------------------------------------------------ act
-    def work_together(self, rng: np.random.Generator, pairs: tuple[np.ndarray, np.ndarray],
-                      cfg: Config) -> None:
-        """Ties between people who worked together grow; all ties decay.
+    def work_together(self, workers: np.ndarray, partners: np.ndarray, cfg: Config) -> None:
+        """All ties decay; each worker's tie to the colleague they worked with grows.
 
         Args:
-            pairs: (a, b) arrays of people who worked together this step (each pair both ways).
+            workers: distinct people who worked with someone this step.
+            partners: the colleague each of them worked with.
         """
         n = self.n
         self.tie_w[:n] *= 1.0 - cfg.tie_decay
-        a, b = pairs
-        if len(a) == 0 or cfg.tie_growth == 0:
+        if len(workers) == 0 or cfg.tie_growth == 0:
             return
-        source = np.concatenate([a, b])
-        target = np.concatenate([b, a])
-        source, first = np.unique(source, return_index=True)  # one new tie per person per step
-        target = target[first]
-        targets = self.tie_to[source]
-        weights = self.tie_w[source]
-        match = targets == target[:, None]
-        known = match.any(axis=1)
+        weights = self.tie_w[workers]
+        match = self.tie_to[workers] == partners[:, None]
+        known = row_any(match)
         slot = np.where(known, match.argmax(axis=1), weights.argmin(axis=1))
-        current = weights[np.arange(len(source)), slot]
+        current = weights[np.arange(len(workers)), slot]
         grown = np.where(known, current + cfg.tie_growth * (1.0 - current), cfg.tie_growth)
         # a new tie replaces the weakest one only if that one is weaker than the new tie
         keep = known | (current < cfg.tie_growth)
-        self.tie_to[source[keep], slot[keep]] = target[keep]
-        self.tie_w[source[keep], slot[keep]] = grown[keep]
+        self.tie_to[workers[keep], slot[keep]] = partners[keep]
+        self.tie_w[workers[keep], slot[keep]] = grown[keep]
 
     def seed_ties(self, rng: np.random.Generator, persons: np.ndarray, candidates: np.ndarray,
                   per_person: int, weight: float = 0.3) -> None:
@@ -190,7 +187,7 @@ class People(Table):
         drawn = candidates[rng.integers(0, len(candidates), size=(len(persons), per_person))]
         for slot in range(per_person):
             target = drawn[:, slot]
-            fresh = (target != persons) & ~(self.tie_to[persons] == target[:, None]).any(axis=1)
+            fresh = (target != persons) & ~row_any(self.tie_to[persons] == target[:, None])
             free = self.tie_w[persons].argmin(axis=1)
             rows = persons[fresh]
             self.tie_to[rows, free[fresh]] = target[fresh]

@@ -121,7 +121,7 @@ class Tribes(Table):
         n_people = people.n
         market_fit = people.passion[:n_people] @ market_demand.astype(np.float32)
         self.value_champion[: self.n] = self.member_argmax(people, market_fit)
-        craft = people.initiative[:n_people] * people.skill[:n_people].max(axis=1)
+        craft = people.initiative[:n_people] * people.top_skill[:n_people]
         self.innovation_champion[: self.n] = self.member_argmax(people, craft)
 
     def innovate(self, people: People, cfg: Config) -> None:
@@ -130,7 +130,7 @@ class Tribes(Table):
         champion = self.innovation_champion[:n]
         has = (champion >= 0) & self.alive[:n]
         c = np.maximum(champion, 0)
-        drive = people.initiative[c] * people.skill[c].max(axis=1)
+        drive = people.initiative[c] * people.top_skill[c]
         eff = self.effectiveness[:n]
         up = cfg.innovation_rate * drive * (cfg.max_effectiveness - eff)
         down = cfg.innovation_decay * (eff - 1.0)

@@ -66,10 +66,10 @@ def split(m: Organization) -> None:
 
 def merge(m: Organization) -> None:
     """Tribes whose purposes have converged merge: each tribe compares itself with one other
-    random living tribe with probability `merge_check_rate`; at similarity `merge_similarity` or more,
-    and a joint size within `max_tribe_size`, the smaller joins the larger (a tribe takes part
-    in one merge per step). The merged purpose is the size-weighted mean of the two, unless
-    purposes are fixed mandates (then the larger tribe's stays)."""
+    random living tribe with probability `merge_check_rate`; at similarity `merge_similarity`
+    or more, and a joint size within `max_tribe_size`, the smaller joins the larger (a tribe
+    takes part in one merge per step). The merged purpose is the size-weighted mean of the two,
+    unless purposes are fixed mandates (then the larger tribe's stays)."""
     p, tribes, cfg, rng = m.people, m.tribes, m.cfg, m.rng
     tribes.count_members(p)
     living = tribes.living()

@@ -16,7 +16,7 @@ from agents.tribes import ORIGINS, Tribes
 from model.config import Config
 from model.events import EventLog
 from model.governance import make_policy
-from model.kanban import Board, STAGES
+from model.kanban import STAGES, Board
 from model.market import Market
 from model.metrics import METRICS, measure
 from model.plan import PLAN, Phase, observe
@@ -146,7 +146,7 @@ class Organization(mesa.Model):
         self.tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
         self.move(persons, ids[team], "assigned", log=log)
         self.tribes.count_members(p)
-        competence = p.skill[: p.n].max(axis=1)
+        competence = p.top_skill[: p.n]
         leaders = self.tribes.member_argmax(p, competence)[ids]
         self.tribes.leader[ids] = leaders
         self.tribes.leader_since[ids] = self.steps

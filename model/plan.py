@@ -7,8 +7,9 @@ order the model runs them in; `profile` times each phase.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -187,7 +188,7 @@ def work(m: Organization) -> None:
     worker = members[working[t]]
     peer = m.sample_comembers(worker)
     together = peer >= 0
-    p.work_together(m.rng, (worker[together], peer[together]), cfg)
+    p.work_together(worker[together], peer[together], cfg)
 
 
 def flow(m: Organization) -> None:

@@ -56,8 +56,11 @@ def test_unfit_people_with_initiative_found_tribes_with_like_minded_ties():
     assert len(founded) > 0
     cofounders = events[events["detail"] == "cofound"]
     assert len(cofounders) > 0
+    joined = events[(events["event"] == "joined") & (events["detail"] == "found")]
+    joined_pairs = set(zip(joined["person"], joined["tribe"], strict=True))
     for founder, tribe in founded[["person", "tribe"]].itertuples(index=False):
         assert m.tribes.origin[tribe] == 1
+        assert (founder, tribe) in joined_pairs
 
 
 def test_hybrid_approval_limits_moves():

@@ -91,7 +91,7 @@ class Appointed(_Leadership):
         vacant = living[tribes.leader[living] < 0]
         if len(vacant) == 0:
             return
-        competence = p.skill[:n].max(axis=1) + 1e-6 * (m.steps - p.hired[:n])
+        competence = p.top_skill[:n] + 1e-6 * (m.steps - p.hired[:n])
         choice = tribes.member_argmax(p, competence)[vacant]
         self.install(m, vacant[choice >= 0], choice[choice >= 0])
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.arrays import group_argmax
 from model.governance import register
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 
@@ -47,11 +48,9 @@ class Pull:
         pick = score.argmax(axis=1)
         row = np.arange(len(slots))
         claimed, best = seen[row, pick], score[row, pick]
-        order = np.lexsort((-best, claimed))
-        claimed, slots = claimed[order], slots[order]
-        first = np.ones(len(claimed), dtype=bool)
-        first[1:] = claimed[1:] != claimed[:-1]
-        board.move(claimed[first], READY, m.steps, slots[first])
+        winner = group_argmax(claimed, best, items.n)
+        winner = winner[winner >= 0]
+        board.move(claimed[winner], READY, m.steps, slots[winner])
 
 
 @register("work", "push")
