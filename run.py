@@ -1,22 +1,23 @@
-"""Command line: run the organization model and print or write its results.
+"""Command line: run the organization model, or run and summarize experiment sweeps.
 
     python run.py                                  # default scenario, summary table
     python run.py --preset hierarchy --steps 500 --people 1000 --seed 7
     python run.py --set wip_doing=2 --set outside_option=0.6 --out results/run1
     python run.py --profile                        # time every phase of the step
+    python run.py sweep experiments/governance.toml --out results/governance
+    python run.py summarize results/governance
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from experiments.store import write_atomically
 from model import DEFAULT_PRESET, PRESETS, Config, ConfigError, Organization
 from model.config import describe_parameters
 from model.presets import PRESET_SUMMARIES
@@ -49,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<12} {PRESET_SUMMARIES[name]}" for name in PRESETS)
     parser = argparse.ArgumentParser(
         prog="run.py",
-        description="Run the Purposeful Enterprise model and print a summary.",
+        description="Run the Purposeful Enterprise model and print a summary. Sweeps: "
+                    "`run.py sweep FILE --out DIR` and `run.py summarize DIR` (see "
+                    "`run.py sweep --help`).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(f"presets (default {DEFAULT_PRESET}):\n{presets}\n\n"
                 f"parameters for --set (name, default, allowed, meaning):\n"
@@ -111,19 +114,6 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         f"second half of {int(table['step'].max())} steps")
 
 
-def write_atomically(path: Path, write) -> None:
-    """Call `write(temporary path)` in `path`'s folder, then rename over `path`, so a reader
-    never sees a half-written file."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     """Write a table as Parquet or CSV, atomically."""
     if fmt == "parquet":
@@ -132,8 +122,95 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
         write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
+def sweep_parser() -> argparse.ArgumentParser:
+    """Arguments of `run.py sweep`."""
+    parser = argparse.ArgumentParser(
+        prog="run.py sweep", description="Run an experiment file's sweep; resumable: the same "
+        "command again skips the runs already stored.")
+    parser.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    parser.add_argument("--out", type=Path, required=True, help="results folder")
+    parser.add_argument("--workers", type=_count("--workers", 0), default=None,
+                        help="local worker processes (default: all cores; 0: this process)")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="run on an existing Dask cluster")
+    parser.add_argument("--dask-workers", type=_count("--dask-workers", 1), default=None,
+                        help="start a local Dask cluster with this many workers")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="run again the runs recorded as failed")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def summarize_parser() -> argparse.ArgumentParser:
+    """Arguments of `run.py summarize`."""
+    parser = argparse.ArgumentParser(
+        prog="run.py summarize", description="Estimates with 95%% confidence intervals per "
+        "condition, paired differences against a baseline, tables and figures.")
+    parser.add_argument("results", type=Path, help="results folder of a sweep")
+    parser.add_argument("--baseline", default=None,
+                        help="baseline condition (label or factor value; default: the "
+                             "experiment's, else the first condition)")
+    parser.add_argument("--no-figures", action="store_true", help="tables only")
+    return parser
+
+
+def sweep_main(argv: list[str]) -> int:
+    """`run.py sweep`: returns the exit code (1 if runs failed, 130 if interrupted)."""
+    from experiments import ExperimentError, load_experiment, run_sweep
+
+    args = sweep_parser().parse_args(argv)
+    if args.scheduler is not None and args.dask_workers is not None:
+        print("run.py sweep: error: --scheduler and --dask-workers exclude each other",
+              file=sys.stderr)
+        return 2
+    try:
+        experiment = load_experiment(args.experiment)
+        report = run_sweep(experiment, args.out, workers=args.workers,
+                           scheduler=args.scheduler, dask_workers=args.dask_workers,
+                           retry_failed=args.retry_failed, progress=not args.quiet)
+    except ExperimentError as error:
+        print(f"run.py sweep: error: {error}", file=sys.stderr)
+        return 2
+    rate = report.stored / report.seconds * 3600 if report.seconds > 0 else 0.0
+    print(f"{experiment.name}: {report.stored} runs stored in {report.seconds:.1f} s "
+          f"({rate:,.0f} runs/hour), {report.skipped} already done or skipped, "
+          f"{len(report.failed)} failed, {report.expected} in the experiment")
+    if report.failed:
+        print(f"failed runs ({len(report.failed)}): {', '.join(report.failed[:10])}"
+              f"{' ...' if len(report.failed) > 10 else ''}; errors in {args.out}/failed/; "
+              f"--retry-failed runs them again")
+    if report.interrupted:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    return 1 if report.failed else 0
+
+
+def summarize_main(argv: list[str]) -> int:
+    """`run.py summarize`: print and write the tables and figures."""
+    from experiments import ExperimentError, draw_figures, format_summary, summarize, write_summary
+
+    args = summarize_parser().parse_args(argv)
+    try:
+        summary = summarize(args.results, baseline=args.baseline)
+    except ExperimentError as error:
+        print(f"run.py summarize: error: {error}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    written = write_summary(summary, args.results)
+    if not args.no_figures:
+        written += draw_figures(args.results, summary)
+    print("wrote " + ", ".join(str(p.relative_to(args.results)) for p in written))
+    return 0
+
+
+COMMANDS = {"sweep": sweep_main, "summarize": summarize_main}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -97,7 +97,7 @@ class Config:
                                   group="kanban")
     review_rate: float = _param(0.3, "items a member can confirm per step", 0, 100,
                                 group="kanban")
-    switch_cost: float = _param(0.1, "efficiency lost per extra item in progress (multitasking)",
+    switch_cost: float = _param(0.1, "efficiency lost per extra item per member in doing",
                                 0, 10, group="kanban")
     coordination_cost: float = _param(0.04, "per-member coordination cost: output = n/(1+c(n-1))",
                                       0, 10, group="kanban")

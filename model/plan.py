@@ -143,7 +143,8 @@ def work(m: Organization) -> None:
     effort e_i = engagement_i * (1 - overhead_t); a tribe's per-step capacity is
     C_t = E_t * eff_t / (1 + c (n_t - 1)) with E_t = sum of e_i; an item j in doing gets
     C_t * mu_t / d_t * (needs_j . S_t), where d_t items share the work, mu_t =
-    1 / (1 + switch_cost (d_t - 1)) and S_t is the effort-weighted skill profile.
+    1 / (1 + switch_cost max(d_t / n_t - 1, 0)) is lost to switching between items when members
+    juggle more than one each, and S_t is the effort-weighted skill profile.
     """
     p, tribes, board, cfg = m.people, m.tribes, m.board, m.cfg
     n, nt = p.n, tribes.n
@@ -163,7 +164,8 @@ def work(m: Organization) -> None:
     doing = board.in_stage(DOING)
     doing = doing[items.remaining[doing] > 0]
     d = np.bincount(items.tribe[doing], minlength=nt)[:nt]
-    multitask = 1.0 / (1.0 + cfg.switch_cost * np.maximum(d - 1, 0))
+    per_member = np.divide(d, size, out=np.zeros(nt), where=size > 0)
+    multitask = 1.0 / (1.0 + cfg.switch_cost * np.maximum(per_member - 1.0, 0.0))
     rate = np.divide(capacity * multitask, d, out=np.zeros(nt), where=d > 0)
     it = items.tribe[doing]
     match = np.einsum("ij,ij->i", items.needs[doing], profile[it])

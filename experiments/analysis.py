@@ -1,0 +1,181 @@
+"""Analysis of a stored sweep: means with 95% confidence intervals per condition, paired
+differences against a baseline condition (same replicate seeds), and figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.spec import ExperimentError
+from experiments.store import Store, write_parquet
+
+METRICS = ("throughput", "lead_time", "retention", "engagement", "tribes", "value", "wip",
+           "exits_total")
+LEVEL = 0.95
+
+
+@dataclass
+class Summary:
+    """Per-condition estimates and paired differences (tidy tables: one row per condition
+    and metric)."""
+
+    estimates: pd.DataFrame
+    paired: pd.DataFrame
+    baseline: str
+    runs: int
+    failed: int
+
+
+def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the finite values (NaN bounds below 2)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan"), n
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def resolve_baseline(labels: list[str], wanted: str | None) -> str:
+    """The baseline condition's label: `wanted` as a label or as one factor value."""
+    if wanted is None:
+        return labels[0]
+    if wanted in labels:
+        return wanted
+    matches = [label for label in labels if wanted in label.split(" ")
+               or any(part.split("=", 1)[-1] == wanted for part in label.split(" "))]
+    if len(matches) == 1:
+        return matches[0]
+    raise ExperimentError(f"baseline: {wanted!r} matches {len(matches)} conditions; allowed: "
+                          + "; ".join(labels))
+
+
+def summarize(folder: str | Path, baseline: str | None = None,
+              metrics: tuple[str, ...] = METRICS) -> Summary:
+    """Estimates and paired differences of the runs stored in `folder`."""
+    store = Store(folder)
+    manifest = store.read_manifest()
+    if manifest is None:
+        raise ExperimentError(f"{folder}: no sweep results here (no manifest.json)")
+    runs = store.read_runs()
+    if runs.empty:
+        raise ExperimentError(f"{folder}: no stored runs yet")
+    conditions = store.read_conditions()
+    labels = conditions.sort_values("condition")["label"].tolist()
+    present = [label for label in labels if label in set(runs["label"])]
+    base = resolve_baseline(present, baseline or manifest["experiment"].get("baseline"))
+    rows, paired = [], []
+    by_label = {label: group.set_index("replicate") for label, group in runs.groupby("label")}
+    for label in present:
+        group = by_label[label]
+        condition = int(group["condition"].iloc[0])
+        for metric in metrics:
+            mean, low, high, n = interval(group[metric].to_numpy())
+            rows.append({"condition": condition, "label": label, "metric": metric,
+                         "mean": mean, "low": low, "high": high, "n": n})
+            both = group.index.intersection(by_label[base].index)
+            difference = (group.loc[both, metric] - by_label[base].loc[both, metric]).to_numpy()
+            mean, low, high, n = interval(difference)
+            paired.append({"condition": condition, "label": label, "baseline": base,
+                           "metric": metric, "difference": mean, "low": low, "high": high,
+                           "n": n})
+    return Summary(pd.DataFrame(rows), pd.DataFrame(paired), base, len(runs),
+                   len(store.failures()))
+
+
+def write_summary(summary: Summary, folder: str | Path) -> list[Path]:
+    """Write the tables (CSV and Parquet) into `folder`; return their paths."""
+    folder = Path(folder)
+    written = []
+    for name, frame in (("summary", summary.estimates), ("paired", summary.paired)):
+        write_parquet(frame, folder / f"{name}.parquet")
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        written += [folder / f"{name}.csv", folder / f"{name}.parquet"]
+    return written
+
+
+def format_summary(summary: Summary, metrics: tuple[str, ...] = ("throughput", "lead_time",
+                                                                  "retention", "engagement",
+                                                                  "tribes")) -> str:
+    """Plain-text tables: estimates with intervals, then paired differences."""
+
+    def cell(mean: float, low: float, high: float) -> str:
+        if np.isnan(low):
+            return f"{mean:.3g}"
+        return f"{mean:.3g} [{low:.3g}, {high:.3g}]"
+
+    est = summary.estimates[summary.estimates["metric"].isin(metrics)]
+    wide = est.assign(value=[cell(m, lo, hi) for m, lo, hi in
+                             est[["mean", "low", "high"]].itertuples(index=False)])
+    wide = wide.pivot(index="label", columns="metric", values="value")[list(metrics)]
+    wide = wide.loc[est.drop_duplicates("label").sort_values("condition")["label"]]
+    par = summary.paired[summary.paired["metric"].isin(metrics)
+                         & (summary.paired["label"] != summary.baseline)]
+    lines = [f"{summary.runs} runs ({summary.failed} failed); mean [95% CI] over replicates",
+             wide.to_string(), ""]
+    if not par.empty:
+        diff = par.assign(value=[cell(m, lo, hi) for m, lo, hi in
+                                 par[["difference", "low", "high"]].itertuples(index=False)])
+        diff = diff.pivot(index="label", columns="metric", values="value")[list(metrics)]
+        diff = diff.loc[par.drop_duplicates("label").sort_values("condition")["label"]]
+        lines += [f"paired difference against {summary.baseline!r} (same seeds) [95% CI]",
+                  diff.to_string()]
+    return "\n".join(lines)
+
+
+def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
+    """Throughput and retention by condition with intervals; their time series with bands
+    when step tables were kept. PNG and SVG in `folder/figures`; return the paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(folder) / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(fig, name: str) -> None:
+        for ext in ("png", "svg"):
+            path = out / f"{name}.{ext}"
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+            written.append(path)
+        plt.close(fig)
+
+    est = summary.estimates
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * est["label"].nunique() + 2))
+    for ax, metric in zip(axes, ("throughput", "retention"), strict=True):
+        part = est[est["metric"] == metric].sort_values("condition")
+        y = np.arange(len(part))
+        error = np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]])
+        ax.barh(y, part["mean"], xerr=np.nan_to_num(error), color="#4C72B0", capsize=3)
+        ax.set_yticks(y, part["label"])
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{metric} (mean, 95% CI)")
+    axes[1].set_yticklabels([])
+    save(fig, "throughput_retention")
+
+    steps = Store(folder).read_steps()
+    if not steps.empty:
+        labels = Store(folder).read_conditions().set_index("condition")["label"]
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+        for ax, metric in zip(axes, ("throughput", "retention"), strict=True):
+            for condition, group in steps.groupby("condition"):
+                by_step = group.groupby("step")[metric]
+                mean, sd, n = by_step.mean(), by_step.std(ddof=1), by_step.count()
+                half = stats.t.ppf(0.5 + LEVEL / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+                ax.plot(mean.index, mean, label=labels[condition])
+                ax.fill_between(mean.index, mean - half, mean + half, alpha=0.2)
+            ax.set_xlabel("step")
+            ax.set_ylabel(metric)
+        axes[0].legend(fontsize="small")
+        save(fig, "time_series")
+    return written

@@ -1,0 +1,92 @@
+"""Designs: the conditions (parameter settings) of a sweep, and the seeds of its replicates.
+
+Levels are crossed (full factorial); ranges are sampled with SALib (Latin hypercube, or Sobol'
+sequences in Saltelli's scheme for sensitivity analysis); each sampled point is crossed with
+every combination of levels, so that comparisons between levels are paired at every point.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from SALib.sample import latin
+from SALib.sample import sobol as saltelli
+
+from experiments.spec import Experiment, _kind
+from model import Config
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parameter setting of a sweep."""
+
+    index: int
+    label: str
+    preset: str
+    values: dict[str, Any]  # factor values of this condition (what varies)
+
+    def config(self, experiment: Experiment) -> Config:
+        """The full, validated configuration of this condition."""
+        return Config.build(self.preset, **{**experiment.base, **self.values})
+
+
+def sobol_problem(experiment: Experiment) -> dict[str, Any]:
+    """The SALib problem definition of the experiment's ranges."""
+    names = list(experiment.ranges)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[experiment.ranges[n].low, experiment.ranges[n].high] for n in names]}
+
+
+def sampled_points(experiment: Experiment) -> list[dict[str, Any]]:
+    """Points in the ranges (one empty point when there are no ranges)."""
+    if not experiment.ranges:
+        return [{}]
+    problem = sobol_problem(experiment)
+    if experiment.design == "lhs":
+        values = latin.sample(problem, experiment.samples, seed=experiment.seed)
+    else:
+        values = saltelli.sample(problem, experiment.samples, calc_second_order=False,
+                                 seed=experiment.seed)
+    names = problem["names"]
+    return [{name: _cast(name, value) for name, value in zip(names, row, strict=True)}
+            for row in values]
+
+
+def _cast(name: str, value: float) -> Any:
+    return int(round(value)) if _kind(name) is int else float(value)
+
+
+def conditions(experiment: Experiment) -> list[Condition]:
+    """Every condition of the sweep, in a fixed order."""
+    if experiment.design == "list":
+        settings = [dict(entry) for entry in experiment.settings]
+    else:
+        names = list(experiment.levels)
+        combos = [dict(zip(names, combo, strict=True))
+                  for combo in itertools.product(*experiment.levels.values())]
+        settings = [{**point, **combo} for point in sampled_points(experiment)
+                    for combo in combos]
+    result = []
+    for index, values in enumerate(settings):
+        preset = values.get("preset", experiment.preset)
+        varying = {k: v for k, v in values.items() if k != "preset"}
+        label = " ".join(f"{k}={_show(v)}" for k, v in values.items()) or experiment.preset
+        condition = Condition(index, label, preset, varying)
+        condition.config(experiment)  # every condition is valid before anything runs
+        result.append(condition)
+    return result
+
+
+def _show(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def replicate_seeds(experiment: Experiment) -> list[int]:
+    """One seed per replicate, spawned from the master seed; the same under every condition
+    (common random numbers), distinct across replicates."""
+    children = np.random.SeedSequence(experiment.seed).spawn(experiment.replicates)
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+            for child in children]

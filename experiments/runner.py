@@ -1,0 +1,254 @@
+"""Running a sweep: every condition x replicate, on local processes or a Dask cluster, streamed
+to disk, resumable, with failed runs recorded instead of stopping the sweep."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from experiments.designs import Condition, conditions, replicate_seeds
+from experiments.spec import Experiment, ExperimentError
+from experiments.store import Store, code_version, now, package_versions, write_json, write_parquet
+
+SUMMARY_MEANS = ("throughput", "wip", "backlog", "value", "engagement", "alignment", "fit",
+                 "tribes", "tribe_size_mean", "unaffiliated", "switches", "founded",
+                 "dissolved", "leader_changes", "headcount")
+SUMMARY_FINAL = ("retention", "exits_total", "done_total", "value_total", "gini_contribution")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a condition under one replicate's seed. Plain data, so it pickles."""
+
+    run_id: str
+    condition: int
+    label: str
+    preset: str
+    values: dict[str, Any]
+    base: dict[str, Any]
+    replicate: int
+    seed: int
+    steps: int
+    warmup: float
+    keep_every: int | None
+
+
+@dataclass
+class Outcome:
+    """What a run returns: its tables, or its error."""
+
+    task: Task
+    summary: pd.DataFrame | None = None
+    steps: pd.DataFrame | None = None
+    error: str | None = None
+    trace: str | None = None
+
+
+def summarize_run(table: pd.DataFrame, warmup: float) -> dict[str, float]:
+    """Run summary: means over the steps after the warm-up, final values of cumulated ones."""
+    steps = int(table["step"].iloc[-1])
+    window = table[table["step"] > warmup * steps]
+    if window.empty:
+        window = table.iloc[-1:]
+    summary = {name: float(window[name].mean()) for name in SUMMARY_MEANS}
+    done = float(window["throughput"].sum())
+    summary["lead_time"] = (float((window["lead_time"].fillna(0) * window["throughput"]).sum())
+                            / done if done > 0 else float("nan"))
+    summary.update({name: float(table[name].iloc[-1]) for name in SUMMARY_FINAL})
+    return summary
+
+
+def run_task(task: Task) -> Outcome:
+    """Run one task; an exception becomes a failed outcome with its traceback."""
+    from model import Organization  # imported here so that workers import it themselves
+
+    try:
+        model = Organization(preset=task.preset, rng=task.seed, **{**task.base, **task.values})
+        table = model.run(task.steps)
+    except Exception as error:  # recorded as a failed run, reported at the end of the sweep
+        return Outcome(task, error=f"{type(error).__name__}: {error}",
+                       trace=traceback.format_exc())
+    row = {"run_id": task.run_id, "condition": task.condition, "label": task.label,
+           "preset": task.preset, "replicate": task.replicate, "seed": task.seed,
+           **task.values, **summarize_run(table, task.warmup)}
+    summary = pd.DataFrame([row])
+    kept = None
+    if task.keep_every:
+        kept = table[table["step"] % task.keep_every == 0].copy()
+        kept.insert(0, "run_id", task.run_id)
+        kept.insert(1, "condition", task.condition)
+        kept.insert(2, "replicate", task.replicate)
+    return Outcome(task, summary=summary, steps=kept)
+
+
+def tasks(experiment: Experiment, conds: list[Condition]) -> list[Task]:
+    """Every run of the sweep, replicate-major so that early results cover all conditions."""
+    seeds = replicate_seeds(experiment)
+    keep = experiment.keep_every if experiment.outputs == "steps" else None
+    return [Task(run_id=f"c{c.index:05d}-r{r:04d}", condition=c.index, label=c.label,
+                 preset=c.preset, values=c.values, base=experiment.base, replicate=r,
+                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep)
+            for r, seed in enumerate(seeds) for c in conds]
+
+
+@dataclass
+class SweepReport:
+    """How a sweep went."""
+
+    expected: int
+    skipped: int = 0
+    stored: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+
+def prepare(experiment: Experiment, store: Store) -> list[Task]:
+    """Write (or check) the manifest and the conditions table; return all tasks."""
+    conds = conditions(experiment)
+    all_tasks = tasks(experiment, conds)
+    manifest = store.read_manifest()
+    if manifest is not None and manifest["experiment"]["sha256"] != experiment.sha256:
+        raise ExperimentError(
+            f"{store.root}: holds results of a different experiment file "
+            f"(sha256 {manifest['experiment']['sha256'][:12]}..., this file "
+            f"{experiment.sha256[:12]}...); use another --out folder")
+    store.root.mkdir(parents=True, exist_ok=True)
+    if manifest is None:
+        manifest = {"experiment": experiment.to_dict(), "created": now(),
+                    "runs_expected": len(all_tasks), "conditions": len(conds)}
+    manifest.update({"code": code_version(), "packages": package_versions(), "updated": now()})
+    write_json(manifest, store.manifest_path)
+    table = pd.DataFrame([{"condition": c.index, "label": c.label, "preset": c.preset,
+                           **c.values} for c in conds])
+    write_parquet(table, store.root / "conditions.parquet")
+    return all_tasks
+
+
+def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
+              scheduler: str | None = None, dask_workers: int | None = None,
+              retry_failed: bool = False, progress: bool = True) -> SweepReport:
+    """Run every task not yet stored; return the report.
+
+    Args:
+        experiment: the validated experiment.
+        out: results folder (created; resumed if it holds this experiment's runs).
+        workers: local processes (default: all cores; 0 runs in this process).
+        scheduler: address of a running Dask scheduler (tcp://host:port).
+        dask_workers: start a local Dask cluster with this many worker processes.
+        retry_failed: also run again the runs recorded as failed.
+        progress: show a progress bar with the time left.
+    """
+    store = Store(out)
+    all_tasks = prepare(experiment, store)
+    done = store.done()
+    failed_before = set(store.failures())
+    todo = [t for t in all_tasks if t.run_id not in done
+            and (retry_failed or t.run_id not in failed_before)]
+    report = SweepReport(expected=len(all_tasks), skipped=len(all_tasks) - len(todo))
+    report.failed = sorted(failed_before - {t.run_id for t in todo} - done)
+    start = time.perf_counter()
+    bar = None
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), unit="run", desc=experiment.name)
+    try:
+        for outcome in _execute(todo, workers, scheduler, dask_workers):
+            if outcome.error is None:
+                store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
+                report.stored += 1
+            else:
+                store.save_failure(outcome.task.run_id, {
+                    "run_id": outcome.task.run_id, "error": outcome.error,
+                    "traceback": outcome.trace, "preset": outcome.task.preset,
+                    "settings": {**outcome.task.base, **outcome.task.values},
+                    "replicate": outcome.task.replicate, "seed": outcome.task.seed})
+                report.failed.append(outcome.task.run_id)
+            if bar is not None:
+                bar.update(1)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+        report.seconds = time.perf_counter() - start
+    return report
+
+
+def _execute(todo: list[Task], workers: int | None, scheduler: str | None,
+             dask_workers: int | None) -> Iterator[Outcome]:
+    if not todo:
+        return iter(())
+    if scheduler is not None or dask_workers is not None:
+        return _on_dask(todo, scheduler, dask_workers)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers == 0:
+        return (run_task(task) for task in todo)
+    return _on_processes(todo, workers)
+
+
+def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
+    """A local process pool, with at most twice as many runs in flight as workers."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    running: set = set()
+    try:
+        for task in todo:
+            running.add(pool.submit(run_task, task))
+            if len(running) >= 2 * workers:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in finished)
+        while running:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from (f.result() for f in finished)
+    finally:
+        # on an interruption, runs in flight are dropped: they are not stored, so a restart
+        # runs them again
+        pool.shutdown(wait=not running, cancel_futures=True)
+
+
+def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None
+             ) -> Iterator[Outcome]:
+    """A Dask cluster: an existing scheduler, or a local cluster started for this sweep."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    client = Client(scheduler or cluster, timeout="30s")
+    try:
+        probe = client.submit(_probe, pure=False)
+        try:
+            probe.result(timeout=120)
+        except Exception as error:
+            raise ExperimentError(
+                "the Dask workers cannot run the model (install this project on every "
+                f"worker with `pip install -e .`): {error}") from None
+        futures = client.map(run_task, todo, pure=False)
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            client.cancel(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _probe() -> str:
+    import model
+
+    return model.__name__
+

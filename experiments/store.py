@@ -1,0 +1,147 @@
+"""The results folder of a sweep: one Parquet file per run, written atomically, plus a manifest.
+
+    DIR/manifest.json          experiment file, its hash, code and package versions
+    DIR/conditions.parquet     one row per condition: index, label, preset, factor values
+    DIR/runs/<run>.parquet     one row per run: settings, seed and run summary
+    DIR/steps/<run>.parquet    the run's step table every `keep_every` steps (outputs = "steps")
+    DIR/failed/<run>.json      a run that raised: its error and settings
+
+A run is stored when its file in `runs/` exists; files are renamed into place only when
+complete, so a sweep killed at any moment leaves only whole runs, and starting it again skips
+them. `runs/` and `steps/` load directly in pandas, polars or DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.dataset as ds
+
+PACKAGES = ("numpy", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
+            "distributed", "matplotlib")
+
+
+def write_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Call `write(temporary path)` in `path`'s folder, then rename it to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(handle)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write one table atomically."""
+    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write JSON atomically."""
+    text = json.dumps(data, indent=2, default=str)
+    write_atomically(path, lambda tmp: Path(tmp).write_text(text))
+
+
+class Store:
+    """A sweep's results folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.runs = self.root / "runs"
+        self.steps = self.root / "steps"
+        self.failed = self.root / "failed"
+        self.manifest_path = self.root / "manifest.json"
+
+    def done(self) -> set[str]:
+        """Ids of the stored runs."""
+        if not self.runs.is_dir():
+            return set()
+        return {p.stem for p in self.runs.glob("*.parquet") if not p.name.startswith(".")}
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """Failed runs by id, with their error and settings."""
+        if not self.failed.is_dir():
+            return {}
+        return {p.stem: json.loads(p.read_text()) for p in sorted(self.failed.glob("*.json"))
+                if not p.name.startswith(".")}
+
+    def save_run(self, run_id: str, summary: pd.DataFrame, steps: pd.DataFrame | None) -> None:
+        """Store a finished run (its step table first: the summary marks it complete)."""
+        if steps is not None:
+            write_parquet(steps, self.steps / f"{run_id}.parquet")
+        write_parquet(summary, self.runs / f"{run_id}.parquet")
+        (self.failed / f"{run_id}.json").unlink(missing_ok=True)
+
+    def save_failure(self, run_id: str, record: dict[str, Any]) -> None:
+        """Record a run that raised."""
+        write_json(record, self.failed / f"{run_id}.json")
+
+    def read_runs(self) -> pd.DataFrame:
+        """All run summaries as one table."""
+        return _read_folder(self.runs)
+
+    def read_steps(self) -> pd.DataFrame:
+        """All kept step tables as one table (empty if none were kept)."""
+        return _read_folder(self.steps)
+
+    def read_conditions(self) -> pd.DataFrame:
+        """The conditions table."""
+        return pd.read_parquet(self.root / "conditions.parquet")
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, or None for a new folder."""
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text())
+
+
+def _read_folder(folder: Path) -> pd.DataFrame:
+    files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(".")) \
+        if folder.is_dir() else []
+    if not files:
+        return pd.DataFrame()
+    table = ds.dataset([str(p) for p in files], format="parquet").to_table()
+    return table.to_pandas()
+
+
+def code_version() -> dict[str, Any]:
+    """The git commit of the code (and whether the work tree had changes), if known."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10,
+                               check=True).stdout.strip() != ""
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "version": metadata.version("purposeful-enterprise")}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages results depend on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def now() -> str:
+    """The current time, UTC, ISO format."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
