@@ -25,7 +25,7 @@ class Summary:
 
     estimates: pd.DataFrame
     paired: pd.DataFrame
-    baseline: str
+    baseline: str  # a label, or "factor=level" when each condition has its own baseline
     runs: int
     failed: int
 
@@ -44,18 +44,37 @@ def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, fl
     return mean, mean - half, mean + half, n
 
 
-def resolve_baseline(labels: list[str], wanted: str | None) -> str:
-    """The baseline condition's label: `wanted` as a label or as one factor value."""
-    if wanted is None:
-        return labels[0]
-    if wanted in labels:
-        return wanted
-    matches = [label for label in labels if wanted in label.split(" ")
-               or any(part.split("=", 1)[-1] == wanted for part in label.split(" "))]
-    if len(matches) == 1:
-        return matches[0]
-    raise ExperimentError(f"baseline: {wanted!r} matches {len(matches)} conditions; allowed: "
-                          + "; ".join(labels))
+def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, str], str]:
+    """The baseline condition of every condition, and a description of the choice.
+
+    `wanted` may be a condition's label (one baseline for all), or a factor level ("hierarchy"
+    or "preset=hierarchy"): then each condition is compared with the condition that differs
+    only in that factor, set to that level. None: the first condition.
+    """
+    labels = conditions.sort_values("condition")["label"].tolist()
+    if wanted is None or wanted in labels:
+        base = labels[0] if wanted is None else wanted
+        return dict.fromkeys(labels, base), base
+    factors = [c for c in conditions.columns if c not in ("condition", "label")]
+    factor, _, level = wanted.rpartition("=")
+    candidates = [factor] if factor else [
+        f for f in factors if level in set(conditions[f].astype(str))]
+    if len(candidates) != 1 or candidates[0] not in factors:
+        raise ExperimentError(f"baseline: {wanted!r} names no single condition or factor "
+                              f"level; allowed: a label ({'; '.join(labels)}) or a level of "
+                              f"{', '.join(factors)}")
+    factor = candidates[0]
+    others = [f for f in factors if f != factor]
+    at_level = conditions[conditions[factor].astype(str) == level]
+    if at_level.empty:
+        raise ExperimentError(f"baseline: no condition has {factor}={level}")
+    key = at_level.set_index(others)["label"] if others else None
+    mapping = {}
+    for row in conditions.itertuples(index=False):
+        values = tuple(getattr(row, f) for f in others)
+        mapping[row.label] = (at_level["label"].iloc[0] if not others
+                              else key.loc[values if len(others) > 1 else values[0]])
+    return mapping, f"{factor}={level}"
 
 
 def summarize(folder: str | Path, baseline: str | None = None,
@@ -71,7 +90,8 @@ def summarize(folder: str | Path, baseline: str | None = None,
     conditions = store.read_conditions()
     labels = conditions.sort_values("condition")["label"].tolist()
     present = [label for label in labels if label in set(runs["label"])]
-    base = resolve_baseline(present, baseline or manifest["experiment"].get("baseline"))
+    base_of, description = baselines(conditions,
+                                     baseline or manifest["experiment"].get("baseline"))
     rows, paired = [], []
     by_label = {label: group.set_index("replicate") for label, group in runs.groupby("label")}
     for label in present:
@@ -81,13 +101,16 @@ def summarize(folder: str | Path, baseline: str | None = None,
             mean, low, high, n = interval(group[metric].to_numpy())
             rows.append({"condition": condition, "label": label, "metric": metric,
                          "mean": mean, "low": low, "high": high, "n": n})
-            both = group.index.intersection(by_label[base].index)
-            difference = (group.loc[both, metric] - by_label[base].loc[both, metric]).to_numpy()
+            base = by_label.get(base_of[label])
+            if base is None:
+                continue
+            both = group.index.intersection(base.index)
+            difference = (group.loc[both, metric] - base.loc[both, metric]).to_numpy()
             mean, low, high, n = interval(difference)
-            paired.append({"condition": condition, "label": label, "baseline": base,
+            paired.append({"condition": condition, "label": label, "baseline": base_of[label],
                            "metric": metric, "difference": mean, "low": low, "high": high,
                            "n": n})
-    return Summary(pd.DataFrame(rows), pd.DataFrame(paired), base, len(runs),
+    return Summary(pd.DataFrame(rows), pd.DataFrame(paired), description, len(runs),
                    len(store.failures()))
 
 
@@ -118,7 +141,7 @@ def format_summary(summary: Summary, metrics: tuple[str, ...] = ("throughput", "
     wide = wide.pivot(index="label", columns="metric", values="value")[list(metrics)]
     wide = wide.loc[est.drop_duplicates("label").sort_values("condition")["label"]]
     par = summary.paired[summary.paired["metric"].isin(metrics)
-                         & (summary.paired["label"] != summary.baseline)]
+                         & (summary.paired["label"] != summary.paired["baseline"])]
     lines = [f"{summary.runs} runs ({summary.failed} failed); mean [95% CI] over replicates",
              wide.to_string(), ""]
     if not par.empty:
@@ -126,7 +149,7 @@ def format_summary(summary: Summary, metrics: tuple[str, ...] = ("throughput", "
                                  par[["difference", "low", "high"]].itertuples(index=False)])
         diff = diff.pivot(index="label", columns="metric", values="value")[list(metrics)]
         diff = diff.loc[par.drop_duplicates("label").sort_values("condition")["label"]]
-        lines += [f"paired difference against {summary.baseline!r} (same seeds) [95% CI]",
+        lines += [f"paired difference against {summary.baseline} (same seeds) [95% CI]",
                   diff.to_string()]
     return "\n".join(lines)
 

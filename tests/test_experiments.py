@@ -1,0 +1,319 @@
+"""Experiment sweeps: files, designs, seeds, executors, resumption, failures, analysis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import (
+    ExperimentError,
+    Store,
+    conditions,
+    load_experiment,
+    replicate_seeds,
+    run_sweep,
+    summarize,
+)
+from experiments import runner as runner_module
+from experiments.analysis import draw_figures, format_summary, write_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL = """
+[experiment]
+name = "small"
+steps = 30
+replicates = 3
+seed = 7
+outputs = "steps"
+keep_every = 5
+baseline = "hierarchy"
+[base]
+people = 40
+[factors]
+preset = ["hierarchy", "purposeful"]
+wip_doing = [1, 3]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def runs_without_order(folder: Path) -> pd.DataFrame:
+    return Store(folder).read_runs().sort_values("run_id").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- files and designs
+def test_the_governance_experiment_covers_every_preset():
+    from model import PRESETS
+
+    experiment = load_experiment(ROOT / "experiments" / "governance.toml")
+    presets = {c.preset for c in conditions(experiment)}
+    assert presets == set(PRESETS)
+    assert experiment.replicates >= 30
+
+
+def test_grid_crosses_levels(tmp_path):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    conds = conditions(experiment)
+    assert len(conds) == 4
+    assert {(c.preset, c.values["wip_doing"]) for c in conds} == {
+        ("hierarchy", 1), ("hierarchy", 3), ("purposeful", 1), ("purposeful", 3)}
+    assert all(c.config(experiment).people == 40 for c in conds)
+
+
+def test_lhs_and_sobol_sample_inside_the_ranges_and_cross_levels(tmp_path):
+    for design, samples, expected in (("lhs", 5, 5 * 2), ("sobol", 4, 4 * (2 + 2) * 2)):
+        text = f"""
+[experiment]
+steps = 5
+replicates = 1
+seed = 3
+design = "{design}"
+samples = {samples}
+[factors]
+preset = ["hierarchy", "holacracy"]
+outside_option = {{ low = 0.2, high = 0.6 }}
+wip_doing = {{ low = 1, high = 5 }}
+"""
+        conds = conditions(load_experiment(write(tmp_path, text)))
+        assert len(conds) == expected
+        assert all(0.2 <= c.values["outside_option"] <= 0.6 for c in conds)
+        assert all(isinstance(c.values["wip_doing"], int) for c in conds)
+        # each sampled point appears under both presets (paired)
+        points = {}
+        for c in conds:
+            points.setdefault((c.values["outside_option"], c.values["wip_doing"]), set()).add(
+                c.preset)
+        assert all(len(v) == 2 for v in points.values())
+
+
+def test_list_design_takes_explicit_settings(tmp_path):
+    text = """
+[experiment]
+steps = 5
+replicates = 2
+seed = 1
+design = "list"
+[[settings]]
+preset = "hierarchy"
+[[settings]]
+preset = "purposeful"
+wip_doing = 2
+"""
+    conds = conditions(load_experiment(write(tmp_path, text)))
+    assert [(c.preset, c.values) for c in conds] == [("hierarchy", {}),
+                                                     ("purposeful", {"wip_doing": 2})]
+
+
+def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_path):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    seeds = replicate_seeds(experiment)
+    assert len(set(seeds)) == len(seeds)
+    run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
+    runs = Store(tmp_path / "out").read_runs()
+    per_replicate = runs.groupby("replicate")["seed"].nunique()
+    assert (per_replicate == 1).all()
+    assert runs.groupby("replicate")["seed"].first().tolist() == seeds
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\nwip_doin = [1, 2]\n",
+     ["factors.wip_doin", "no such parameter", "wip_doing"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\npreset = ['anarchy']\n",
+     ["factors.preset", "anarchy", "hierarchy"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'lhs'\n[factors]\n"
+     "outside_option = { low = 0.6, high = 0.2 }\n",
+     ["factors.outside_option", "must be below"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'random'\n",
+     ["experiment.design", "random", "grid", "sobol"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\nexit_base = [0.1, 2.0]\n",
+     ["factors.exit_base", "2.0", "[0, 1]"]),
+    ("[experiment]\nsteps = 5\nreplicates = 0\nseed = 1\n", ["experiment.replicates", ">= 1"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\n", ["experiment.seed", "missing"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nstpes = 3\n",
+     ["experiment.stpes", "unknown key"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npeople = -3\n",
+     ["base", "people", "-3"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "preset = \"__import__('os').system('echo hacked')\"\n",
+     ["factors.preset", "neither a list"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "outside_option = { low = 0.2, high = 0.6 }\n", ["factors.outside_option", "grid"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "membership = { low = 0.2, high = 0.6 }\n", ["factors.membership", "numeric"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[extra]\nx = 1\n",
+     ["extra", "unknown table"]),
+    ("[experiment]\nsteps = 5\nreplicates = = 1\n", ["not valid TOML", "line 3"]),
+])
+def test_malformed_experiment_files_are_refused_with_the_key_or_line(tmp_path, text, words):
+    with pytest.raises(ExperimentError) as error:
+        load_experiment(write(tmp_path, text))
+    for word in words:
+        assert word in str(error.value)
+
+
+# ---------------------------------------------------------------------- running
+def test_local_pool_and_in_process_runs_agree_bit_for_bit(tmp_path):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    report = run_sweep(experiment, tmp_path / "pool", workers=2, progress=False)
+    assert report.stored == 12 and not report.failed
+    run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
+    pd.testing.assert_frame_equal(runs_without_order(tmp_path / "pool"),
+                                  runs_without_order(tmp_path / "inline"))
+    steps = Store(tmp_path / "pool").read_steps()
+    assert set(steps["step"]) == {0, 5, 10, 15, 20, 25, 30}
+
+
+def test_a_local_dask_cluster_gives_the_same_results(tmp_path):
+    pytest.importorskip("distributed")
+    experiment = load_experiment(write(tmp_path, SMALL))
+    run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
+    report = run_sweep(experiment, tmp_path / "dask", dask_workers=2, progress=False)
+    assert report.stored == 12 and not report.failed
+    pd.testing.assert_frame_equal(runs_without_order(tmp_path / "dask"),
+                                  runs_without_order(tmp_path / "inline"))
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    real = runner_module.run_task
+
+    def flaky(task):
+        if task.condition == 1 and task.replicate == 2:
+            return real(runner_module.Task(**{**task.__dict__, "steps": -1}))
+        return real(task)
+
+    monkeypatch.setattr(runner_module, "run_task", flaky)
+    report = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
+    assert report.stored == 11
+    assert report.failed == ["c00001-r0002"]
+    record = Store(tmp_path / "out").failures()["c00001-r0002"]
+    assert "steps" in record["error"] and record["settings"]["wip_doing"] == 3
+    # started again, the failed run is not retried unless asked
+    again = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
+    assert again.stored == 0 and again.failed == ["c00001-r0002"]
+    monkeypatch.setattr(runner_module, "run_task", real)
+    retried = run_sweep(experiment, tmp_path / "out", workers=0, progress=False,
+                        retry_failed=True)
+    assert retried.stored == 1 and not retried.failed
+    assert len(Store(tmp_path / "out").done()) == 12 and not Store(tmp_path / "out").failures()
+
+
+def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
+    text = SMALL.replace("steps = 30", "steps = 120").replace("replicates = 3",
+                                                               "replicates = 6")
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    command = [sys.executable, str(ROOT / "run.py"), "sweep", str(path), "--out", str(out),
+               "--workers", "2", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(Store(out).done()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = len(Store(out).done())
+    assert 3 <= stored < 24, "the sweep was not interrupted part-way"
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert f"{24 - stored} runs stored" in result.stdout or len(Store(out).done()) == 24
+    expected = {f"c{c:05d}-r{r:04d}" for c in range(4) for r in range(6)}
+    assert Store(out).done() == expected
+    assert not list((out / "runs").glob(".tmp-*"))
+    reference = tmp_path / "reference"
+    run_sweep(load_experiment(path), reference, workers=0, progress=False)
+    pd.testing.assert_frame_equal(runs_without_order(out), runs_without_order(reference))
+
+
+def test_results_of_another_experiment_are_not_mixed(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    other = write(tmp_path, SMALL.replace("seed = 7", "seed = 8"), "other.toml")
+    with pytest.raises(ExperimentError, match="different experiment"):
+        run_sweep(load_experiment(other), tmp_path / "out", workers=0, progress=False)
+
+
+def test_the_manifest_records_file_hash_code_and_packages(tmp_path):
+    path = write(tmp_path, SMALL)
+    run_sweep(load_experiment(path), tmp_path / "out", workers=0, progress=False)
+    manifest = Store(tmp_path / "out").read_manifest()
+    import hashlib
+
+    assert manifest["experiment"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["runs_expected"] == 12
+    assert {"python", "numpy", "mesa", "pandas"} <= set(manifest["packages"])
+    assert "commit" in manifest["code"]
+
+
+# ---------------------------------------------------------------------- analysis
+def test_summary_has_intervals_and_paired_differences(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.baseline == "preset=hierarchy"
+    est = summary.estimates.query("metric == 'throughput'")
+    assert len(est) == 4 and (est["n"] == 3).all()
+    assert ((est["low"] <= est["mean"]) & (est["mean"] <= est["high"])).all()
+    runs = Store(tmp_path / "out").read_runs()
+    label, base = "preset=purposeful wip_doing=3", "preset=hierarchy wip_doing=3"
+    a = runs[runs["label"] == label].set_index("replicate")["throughput"]
+    b = runs[runs["label"] == base].set_index("replicate")["throughput"]
+    paired = summary.paired.query("metric == 'throughput' and label == @label")
+    assert paired["baseline"].iloc[0] == base  # compared within the same wip_doing level
+    assert paired["difference"].iloc[0] == pytest.approx((a - b).mean())
+    base_row = summary.paired.query("metric == 'throughput' and label == @base")
+    assert base_row["difference"].iloc[0] == 0
+    single = summarize(tmp_path / "out", baseline="preset=hierarchy wip_doing=1")
+    assert set(single.paired["baseline"]) == {"preset=hierarchy wip_doing=1"}
+    with pytest.raises(ExperimentError, match="baseline"):
+        summarize(tmp_path / "out", baseline="anarchy")
+    text = format_summary(summary)
+    assert "paired difference" in text and label in text
+    written = write_summary(summary, tmp_path / "out") + draw_figures(tmp_path / "out", summary)
+    names = {p.name for p in written}
+    assert {"summary.csv", "paired.csv", "throughput_retention.png",
+            "throughput_retention.svg", "time_series.png", "time_series.svg"} <= names
+    assert pd.read_csv(tmp_path / "out" / "summary.csv").shape[0] == len(summary.estimates)
+
+
+def test_stored_tables_load_directly_in_pandas(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    assert len(runs) == 12 and np.isfinite(runs["throughput"]).all()
+    steps = pd.read_parquet(tmp_path / "out" / "steps")
+    assert {"run_id", "step", "throughput", "retention"} <= set(steps.columns)
+
+
+def test_sweep_and_summarize_from_the_command_line(tmp_path):
+    path = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    cli = [sys.executable, str(ROOT / "run.py")]
+    result = subprocess.run(cli + ["sweep", str(path), "--out", str(out), "--workers", "1",
+                                   "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "12 runs stored" in result.stdout and "runs/hour" in result.stdout
+    result = subprocess.run(cli + ["summarize", str(out)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "throughput" in result.stdout and (out / "figures" / "time_series.png").exists()
+    bad = write(tmp_path, SMALL.replace('"hierarchy", "purposeful"', '"hierarchy", "chaos"'),
+                "bad.toml")
+    result = subprocess.run(cli + ["sweep", str(bad), "--out", str(tmp_path / "bad")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "factors.preset" in result.stderr and "chaos" in result.stderr
+    assert not (tmp_path / "bad").exists()
