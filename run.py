@@ -50,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<12} {PRESET_SUMMARIES[name]}" for name in PRESETS)
     parser = argparse.ArgumentParser(
         prog="run.py",
-        description="Run the Purposeful Enterprise model and print a summary. Sweeps: "
-                    "`run.py sweep FILE --out DIR` and `run.py summarize DIR` (see "
-                    "`run.py sweep --help`).",
+        description="Run the Purposeful Enterprise model and print a summary. Other "
+                    "commands: `run.py sweep FILE --out DIR`, `run.py summarize DIR`, "
+                    "`run.py viz` (each with --help).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(f"presets (default {DEFAULT_PRESET}):\n{presets}\n\n"
                 f"parameters for --set (name, default, allowed, meaning):\n"
@@ -203,7 +203,36 @@ def summarize_main(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"sweep": sweep_main, "summarize": summarize_main}
+def viz_main(argv: list[str]) -> int:
+    """`run.py viz`: serve the interactive app (front-end files fetched once, then offline)."""
+    import os
+    import subprocess
+
+    parser = argparse.ArgumentParser(prog="run.py viz", description="Serve the interactive "
+                                     "app (Solara, Mesa's SolaraViz) in the browser.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                        "(default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=_count("--port", 1), default=8765)
+    args = parser.parse_args(argv)
+    from viz.assets import ensure_assets
+
+    try:
+        ensure_assets()
+    except RuntimeError as error:
+        print(f"run.py viz: error: {error}", file=sys.stderr)
+        return 2
+    app = Path(__file__).resolve().parent / "app.py"
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+               "--port", str(args.port), "--no-open", "--production"]
+    print(f"serving http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+COMMANDS = {"sweep": sweep_main, "summarize": summarize_main, "viz": viz_main}
 
 
 def main(argv: list[str] | None = None) -> int:

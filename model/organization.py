@@ -26,10 +26,10 @@ class Organization(mesa.Model):
     """An organization whose people organize around purpose.
 
     Args:
-        config: a validated `Config`; if None, one is built from `preset` and `overrides`.
+        config: a validated `Config`; if None, one is built from `preset` and `kwargs`.
         preset: name of a preset (see `model.presets.PRESETS`); unused when `config` is given.
         rng: seed or numpy Generator, as for `mesa.Model`; a seed fixes the run bit for bit.
-        **overrides: parameters by name, applied over the preset.
+        **kwargs: parameters by name, applied over the preset (or over `config`).
 
     Attributes:
         cfg: the configuration.
@@ -41,11 +41,12 @@ class Organization(mesa.Model):
     """
 
     def __init__(self, config: Config | None = None, *, preset: str | None = None,
-                 rng: Any = None, **overrides: Any) -> None:
+                 rng: Any = None, **kwargs: Any) -> None:
+        # the name `kwargs` matters: Mesa's SolaraViz only accepts extra parameters under it
         if config is None:
-            config = Config.build(preset, **overrides)
-        elif overrides:
-            config = config.replace(**overrides)
+            config = Config.build(preset, **kwargs)
+        elif kwargs:
+            config = config.replace(**kwargs)
         self.cfg = config
         super().__init__(rng=rng)
         cfg = self.cfg

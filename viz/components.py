@@ -1,0 +1,186 @@
+"""The app's views, as Solara components for Mesa's SolaraViz.
+
+Each view is a function of the model that re-renders after every step (it reads Mesa's
+`update_counter`, as Mesa's own plot components do). Views use plain text, tables and
+matplotlib images only: solara.Markdown would fetch mermaid and KaTeX from a CDN.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from mesa.visualization import make_plot_component
+from mesa.visualization.utils import update_counter
+
+from viz.layout import layout_for
+
+matplotlib.use("Agg")
+
+PALETTE = matplotlib.colormaps["tab20"]
+EVENT_VERBS = {"joined": "joined", "left": "left", "founded": "founded", "dissolved": "dissolved",
+               "split": "split off from", "merged": "absorbed", "leader_changed": "now leads",
+               "pivoted": "pivoted", "exited": "left the organization", "hired": "was hired"}
+
+
+def tribe_colour(tribe_ids: np.ndarray) -> np.ndarray:
+    """A stable colour per tribe id (grey for none)."""
+    colours = PALETTE(np.asarray(tribe_ids) % 20)
+    colours[np.asarray(tribe_ids) < 0] = (0.6, 0.6, 0.6, 1.0)
+    return colours
+
+
+def network_figure(model) -> Figure:
+    """People as dots coloured by tribe, sized by engagement; leaders and champions marked;
+    people who left faded; ties between active people as faint lines."""
+    p, tribes = model.people, model.tribes
+    n = p.n
+    living = tribes.living()
+    pos = layout_for(model).positions(p.tribe[:n], p.unit[:n], p.active[:n], living,
+                                      tribes.size[: tribes.n])
+    active = p.active[:n]
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    src = np.repeat(np.arange(n), p.tie_to.shape[1])
+    dst = p.tie_to[:n].ravel()
+    ok = (dst >= 0) & (p.tie_w[:n].ravel() > 0.2) & active[src] & active[np.maximum(dst, 0)]
+    segments = np.stack([pos[src[ok]], pos[dst[ok]]], axis=1)
+    ax.add_collection(LineCollection(segments, colors=(0.5, 0.5, 0.5, 0.08), linewidths=0.5))
+    colours = tribe_colour(p.tribe[:n])
+    colours[~active, 3] = 0.12
+    ax.scatter(pos[:, 0], pos[:, 1], s=6 + 40 * p.engagement[:n], c=colours, linewidths=0)
+    leaders = tribes.leader[living]
+    leaders = leaders[leaders >= 0]
+    ax.scatter(pos[leaders, 0], pos[leaders, 1], s=90, facecolors="none", edgecolors="black",
+               linewidths=1.2, label="leader")
+    for role, marker, label in ((tribes.value_champion, "^", "value champion"),
+                                (tribes.innovation_champion, "s", "innovation champion")):
+        holders = role[living]
+        holders = holders[holders >= 0]
+        ax.scatter(pos[holders, 0], pos[holders, 1], s=14, marker=marker, c="black",
+                   label=label)
+    ax.legend(loc="upper right", fontsize="x-small", frameon=False)
+    ax.set_title(f"step {model.steps}: {int(active.sum())} people, {len(living)} tribes, "
+                 f"{int((active & (p.tribe[:n] < 0)).sum())} unaffiliated", fontsize="small")
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.autoscale_view()
+    return fig
+
+
+@solara.component
+def NetworkView(model):
+    """The social network."""
+    update_counter.get()
+    solara.FigureMatplotlib(network_figure(model), format="png", dpi=90)
+
+
+def tribes_table(model) -> pd.DataFrame:
+    """Living tribes, largest first: size, top themes, leader, age, throughput."""
+    frame = model.tribes_frame(living_only=True)
+    table = frame[["tribe", "size", "top_themes", "leader", "age", "done_total", "ready",
+                   "doing", "review", "division"]].rename(columns={
+                       "top_themes": "purpose (top themes)", "done_total": "throughput (total)"})
+    return table.sort_values(["size", "tribe"], ascending=[False, True]).reset_index(drop=True)
+
+
+def tribes_figure(table: pd.DataFrame, top: int = 15) -> Figure:
+    """Size and throughput of the largest tribes."""
+    fig = Figure(figsize=(6, 3.2))
+    ax = fig.subplots()
+    part = table.head(top)
+    x = np.arange(len(part))
+    ax.bar(x, part["size"], color=tribe_colour(part["tribe"].to_numpy()))
+    ax.set_xticks(x, part["tribe"].astype(str), fontsize="x-small", rotation=90)
+    ax.set_ylabel("members")
+    twin = ax.twinx()
+    twin.plot(x, part["throughput (total)"], "k.", label="items done")
+    twin.set_ylabel("items done (total)")
+    ax.set_title(f"the {len(part)} largest tribes", fontsize="small")
+    return fig
+
+
+@solara.component
+def TribesView(model):
+    """The tribes as a chart and a table."""
+    update_counter.get()
+    table = tribes_table(model)
+    with solara.Column():
+        solara.FigureMatplotlib(tribes_figure(table), format="png", dpi=90)
+        solara.DataFrame(table, items_per_page=10)
+
+
+def board_columns(model, tribe: int) -> dict[str, list[str]]:
+    """Item cards in each column of a tribe's board."""
+    items = model.board.items
+    rows = np.flatnonzero(items.tribe[: items.n] == tribe)
+    cards: dict[str, list[str]] = {"ready": [], "doing": [], "review": []}
+    names = {1: "ready", 2: "doing", 3: "review"}
+    for row in rows[np.argsort(items.since[rows], kind="stable")]:
+        stage = int(items.stage[row])
+        if stage in names:
+            done = 1 - max(float(items.remaining[row]), 0.0) / float(items.effort[row])
+            cards[names[stage]].append(f"#{items.uid[row]} {done:.0%}")
+    return cards
+
+
+@solara.component
+def KanbanView(model):
+    """The Kanban board of a chosen tribe, against its WIP limits."""
+    update_counter.get()
+    chosen, set_chosen = solara.use_state(None)
+    living = model.tribes.living()
+    if len(living) == 0:
+        solara.Text("No tribes.")
+        return
+    by_size = living[np.argsort(-model.tribes.size[living], kind="stable")]
+    options = [str(t) for t in by_size[:40]]
+    tribe = chosen if chosen in options else options[0]
+    limits = model.work.limits(model)
+    cards = board_columns(model, int(tribe))
+    with solara.Column():
+        solara.Select(label="Tribe", value=tribe, values=options, on_value=set_chosen)
+        with solara.Columns([1, 1, 1]):
+            for k, (name, column) in enumerate(cards.items(), start=1):
+                limit = "no limit" if limits is None else f"limit {limits[k]}"
+                with solara.Card(f"{name} {len(column)} ({limit})"):
+                    for card in column or ["empty"]:
+                        solara.Text(card)
+
+
+def event_lines(model, last: int = 12) -> list[str]:
+    """The latest events, newest first, in words."""
+    events = model.event_log()
+    events = events[events["event"] != "conflict"].tail(last).iloc[::-1]
+    lines = []
+    for step, kind, person, tribe, other, detail in events.itertuples(index=False):
+        who = f"person {person}" if person >= 0 else f"tribe {tribe}"
+        where = f" tribe {tribe}" if person >= 0 and tribe >= 0 else ""
+        if kind == "merged":
+            where = f" tribe {other}"
+        lines.append(f"step {step}: {who} {EVENT_VERBS.get(kind, kind)}{where}"
+                     + (f" ({detail})" if detail else ""))
+    return lines
+
+
+@solara.component
+def EventFeed(model):
+    """The latest joins, departures, foundings and leader changes."""
+    update_counter.get()
+    lines = event_lines(model)
+    with solara.Card("Latest events"):
+        with solara.Column(gap="2px"):
+            for line in lines or ["No events yet."]:
+                solara.Text(line)
+
+
+THROUGHPUT = make_plot_component("throughput")
+LEAD_TIME = make_plot_component("lead_time")
+PEOPLE = make_plot_component({"retention": "tab:blue", "engagement": "tab:orange"})
+TRIBES = make_plot_component("tribes")
+
+COMPONENTS = [NetworkView, THROUGHPUT, PEOPLE, LEAD_TIME, TRIBES, TribesView, KanbanView,
+              EventFeed]
