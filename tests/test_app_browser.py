@@ -1,0 +1,93 @@
+"""The app in a real browser: headless Chromium against `python run.py viz` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright")
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "viz", "--port", str(port)],
+                              cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the app server stopped: {server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail("the app server did not answer within 120 s")
+    yield url
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def image_sources(page) -> list[str]:
+    return page.locator("img").evaluate_all("imgs => imgs.map(i => i.src)")
+
+
+def test_step_play_switch_preset_in_a_browser(page, app_url):
+    problems: list[str] = []
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 else None)
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.goto(app_url)
+    page.get_by_text("Step: 0").wait_for(timeout=90_000)
+    page.wait_for_function("document.querySelectorAll('img').length >= 6", timeout=60_000)
+    before = image_sources(page)
+
+    step = page.get_by_role("button", name="Step", exact=True)
+    for k in range(1, 4):
+        step.click()
+        page.get_by_text(f"Step: {k}").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    after = image_sources(page)
+    changed = sum(a != b for a, b in zip(before, after, strict=False))
+    assert changed >= 4, "the network and the charts should redraw after stepping"
+    assert page.get_by_text("Latest events").is_visible()
+    assert page.get_by_text("(limit 3)").first.is_visible()  # pull: WIP limits shown
+
+    page.get_by_label("Governance preset").click(force=True)
+    page.get_by_role("option", name="hierarchy").click()
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("Step: 0").wait_for(timeout=30_000)
+    step.click()
+    page.get_by_text("Step: 1").wait_for(timeout=30_000)
+    page.get_by_text("(no limit)").first.wait_for(timeout=30_000)  # push: no WIP limits
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
+    assert (ARTIFACTS / "app.png").stat().st_size > 10_000
+    assert not problems, f"every front-end file must be served locally: {problems}"

@@ -1,0 +1,120 @@
+"""Component tests for each view of the app (rendered as widgets, no browser)."""
+
+from __future__ import annotations
+
+import io
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+
+solara = pytest.importorskip("solara")
+
+from viz import components as views  # noqa: E402
+from viz.layout import StableLayout, layout_for  # noqa: E402
+
+
+@pytest.fixture
+def model():
+    import app
+
+    m = app.make_model(people=120, rng=3)
+    m.run(6)
+    return m
+
+
+def test_network_figure_marks_tribes_leaders_and_gone_people(model):
+    fig = views.network_figure(model)
+    ax = fig.axes[0]
+    people = ax.collections[1]
+    assert len(people.get_offsets()) == model.people.n
+    alpha = people.get_facecolors()[:, 3]
+    gone = ~model.people.active[: model.people.n]
+    assert np.allclose(alpha[gone], 0.12) and np.allclose(alpha[~gone], 1.0)
+    leaders = ax.collections[2]
+    living = model.tribes.living()
+    assert len(leaders.get_offsets()) == int((model.tribes.leader[living] >= 0).sum())
+    assert f"step {model.steps}" in ax.get_title()
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def test_layout_is_stable_between_steps(model):
+    layout = layout_for(model)
+    p = model.people
+    before = views.network_figure(model).axes[0].collections[1].get_offsets().copy()
+    tribe_before = p.tribe[: p.n].copy()
+    model.step()
+    after = views.network_figure(model).axes[0].collections[1].get_offsets()
+    same = (p.tribe[: len(tribe_before)] == tribe_before) & (tribe_before >= 0)
+    size_before = np.bincount(tribe_before[tribe_before >= 0], minlength=model.tribes.n)
+    size_now = model.tribes.size[: model.tribes.n]
+    unchanged = same & (size_before[tribe_before] == size_now[np.maximum(tribe_before, 0)])
+    assert unchanged.sum() > 0
+    assert np.allclose(before[: len(tribe_before)][unchanged], after[: len(tribe_before)][unchanged])
+    assert layout is layout_for(model)
+
+
+def test_layout_reuses_freed_slots():
+    layout = StableLayout()
+    tribe = np.array([0, 1, 2])
+    args = (np.zeros(3, int), np.ones(3, bool))
+    layout.positions(tribe, *args, np.array([0, 1, 2]), np.ones(3))
+    assert layout.slot_of == {0: 0, 1: 1, 2: 2}
+    layout.positions(np.array([0, 3, 2]), *args, np.array([0, 2, 3]), np.ones(4))
+    assert layout.slot_of == {0: 0, 2: 2, 3: 1}
+
+
+def test_tribes_view_shows_table_and_chart(model):
+    table = views.tribes_table(model)
+    assert len(table) == len(model.tribes.living())
+    assert list(table["size"]) == sorted(table["size"], reverse=True)
+    assert {"purpose (top themes)", "leader", "age", "throughput (total)"} <= set(table.columns)
+    from solara.components.datatable import DataTableWidget
+
+    box, rc = solara.render(views.TribesView(model), handle_error=False)
+    assert bytes(rc.find(ipywidgets.Image).widget.value).startswith(b"\x89PNG")
+    assert rc.find(DataTableWidget).widget.total_length == len(table)
+
+
+def test_kanban_view_shows_the_chosen_tribes_columns_against_limits(model):
+    box, rc = solara.render(views.KanbanView(model), handle_error=False)
+    titles = [c.children[0] for c in rc.find(v.CardTitle).widgets]
+    assert len(titles) == 3
+    assert titles[0].startswith("ready") and f"limit {model.cfg.wip_ready}" in titles[0]
+    biggest = int(model.tribes.living()[np.argmax(model.tribes.size[model.tribes.living()])])
+    cards = views.board_columns(model, biggest)
+    assert titles[1].startswith(f"doing {len(cards['doing'])}")
+    select = rc.find(v.Select).widget
+    other = select.items[1]
+    select.v_model = other
+    titles = [c.children[0] for c in rc.find(v.CardTitle).widgets]
+    cards = views.board_columns(model, int(other))
+    assert titles[0].startswith(f"ready {len(cards['ready'])}")
+
+
+def test_event_feed_lists_the_latest_events(model):
+    lines = views.event_lines(model)
+    events = model.event_log()
+    assert lines and lines[0].startswith(f"step {events['step'].iloc[-1]}")
+    box, rc = solara.render(views.EventFeed(model), handle_error=False)
+    assert rc.find(v.CardTitle).widget.children == ["Latest events"]
+
+
+def test_time_series_components_plot_the_step_table(model):
+    images = []
+    for component in (views.THROUGHPUT, views.LEAD_TIME, views.PEOPLE, views.TRIBES):
+        make = component[0] if isinstance(component, tuple) else component  # (view, page)
+        box, rc = solara.render(make(model), handle_error=False)
+        images.append(bytes(rc.find(ipywidgets.Image).widget.value))
+    assert all(image.startswith(b"\x89PNG") for image in images)
+    assert len(set(images)) == 4
+
+
+def test_app_builds_models_from_the_sidebar_parameters():
+    import app
+
+    for preset in ("hierarchy", "holacracy"):
+        m = app.make_model(preset=preset, people=50, rng=1)
+        assert m.cfg.membership == {"hierarchy": "assigned", "holacracy": "voluntary"}[preset]
+        assert m.cfg.people == 50
