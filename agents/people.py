@@ -68,6 +68,7 @@ class People(Table):
             8 * cfg.skill_level + 0.5, 8 * (1 - cfg.skill_level) + 0.5, size=count)
         self.skill[rows] = skill
         self.top_skill[rows] = skill.max(axis=1)
+        self.fit[rows] = cfg.unaffiliated_fit
         self.initiative[rows] = rng.beta(2.0, 5.0, size=count)
         self.engagement[rows] = 0.5
         self.commitment[rows] = 0.5
@@ -179,16 +180,12 @@ class People(Table):
         self.tie_to[workers[keep], slot[keep]] = partners[keep]
         self.tie_w[workers[keep], slot[keep]] = grown[keep]
 
-    def seed_ties(self, rng: np.random.Generator, persons: np.ndarray, candidates: np.ndarray,
-                  per_person: int, weight: float = 0.3) -> None:
-        """Give each person up to `per_person` ties to random distinct members of `candidates`."""
-        if per_person == 0 or len(candidates) < 2:
-            return
-        drawn = candidates[rng.integers(0, len(candidates), size=(len(persons), per_person))]
-        for slot in range(per_person):
-            target = drawn[:, slot]
-            fresh = (target != persons) & ~row_any(self.tie_to[persons] == target[:, None])
-            free = self.tie_w[persons].argmin(axis=1)
-            rows = persons[fresh]
-            self.tie_to[rows, free[fresh]] = target[fresh]
-            self.tie_w[rows, free[fresh]] = weight
+    def add_ties(self, persons: np.ndarray, targets: np.ndarray, weight: float = 0.3) -> None:
+        """Tie each of `persons` to the matching entry of `targets` (in a free or the weakest
+        slot), skipping empty targets (-1), oneself and existing ties."""
+        fresh = (targets >= 0) & (targets != persons)
+        fresh &= ~row_any(self.tie_to[persons] == targets[:, None])
+        persons, targets = persons[fresh], targets[fresh]
+        slot = self.tie_w[persons].argmin(axis=1)
+        self.tie_to[persons, slot] = targets
+        self.tie_w[persons, slot] = weight

@@ -56,8 +56,9 @@ class Tribes(Table):
         super().__init__(capacity, themes=themes, domains=domains)
 
     def create(self, purposes: np.ndarray, step: int, origin: int,
-               parents: np.ndarray | None = None) -> np.ndarray:
-        """Found one tribe per row of `purposes`; return the new ids."""
+               parents: np.ndarray | None = None, overhead: float = 0.0) -> np.ndarray:
+        """Found one tribe per row of `purposes` (with this step's leadership `overhead`);
+        return the new ids."""
         ids = self.append(len(purposes))
         self.purpose[ids] = normalize_rows(np.asarray(purposes, dtype=np.float32).copy())
         self.demand[ids] = 1.0 / self.dims["domains"]
@@ -65,6 +66,7 @@ class Tribes(Table):
         self.founded[ids] = step
         self.last_reorient[ids] = step
         self.origin[ids] = origin
+        self.overhead[ids] = overhead
         if parents is not None:
             self.parent[ids] = parents
         return ids
@@ -83,7 +85,7 @@ class Tribes(Table):
         """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
         members = np.flatnonzero(people.tribe[: people.n] >= 0)
         total = group_sum(people.tribe[members], values[members], self.n)
-        size = np.maximum(self.size[: self.n], 1)
+        size = np.maximum(np.bincount(people.tribe[members], minlength=self.n)[: self.n], 1)
         return total / (size[:, None] if total.ndim == 2 else size)
 
     def member_argmax(self, people: People, score: np.ndarray) -> np.ndarray:

@@ -49,7 +49,8 @@ def split(m: Organization) -> None:
     members = members[is_splitting[p.tribe[members]]]
     seed = tribes.member_argmax(p, np.where(is_splitting[np.maximum(p.tribe[: p.n], 0)],
                                             -p.alignment[: p.n], -np.inf))[splitting]
-    new_ids = m.tribes.create(p.passion[seed], m.steps, origin=2, parents=splitting)
+    new_ids = m.tribes.create(p.passion[seed], m.steps, origin=2, parents=splitting,
+                              overhead=m.leadership.overhead(cfg))
     new_of = np.full(tribes.n, -1, dtype=np.int64)
     new_of[splitting] = new_ids
     old = p.tribe[members]

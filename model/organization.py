@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from agents import Community, Person, Tribe
-from agents.arrays import group_order, group_sum, random_members, rank_within
+from agents.arrays import group_order, group_sum, random_members, rank_within, row_dot
 from agents.communities import Communities
 from agents.people import EXIT_REASONS, People
 from agents.tribes import ORIGINS, Tribes
@@ -121,7 +121,7 @@ class Organization(mesa.Model):
                 target = random_members(rng, team_order, team_start, team_count, p.tribe[rows])
             else:
                 target = random_members(rng, order, start, count, units)
-            p.seed_ties(rng, rows, target, 1)
+            p.add_ties(rows, target)
         self.leadership.quality(self)
 
     def create_teams(self, persons: np.ndarray, groups: np.ndarray | None = None,
@@ -142,15 +142,16 @@ class Organization(mesa.Model):
         theme = rng.choice(cfg.themes, size=n_teams, p=self.market.shares)
         mandate = rng.gamma(0.3, 0.3, size=(n_teams, cfg.themes))
         mandate[np.arange(n_teams), theme] += 1.0
-        ids = self.tribes.create(mandate, self.steps, origin=0)
+        ids = self.tribes.create(mandate, self.steps, origin=0,
+                                 overhead=self.leadership.overhead(cfg))
         skills = group_sum(team, p.skill[persons], n_teams)
         self.tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
         self.move(persons, ids[team], "assigned", log=log)
         self.tribes.count_members(p)
-        competence = p.top_skill[: p.n]
-        leaders = self.tribes.member_argmax(p, competence)[ids]
-        self.tribes.leader[ids] = leaders
-        self.tribes.leader_since[ids] = self.steps
+        leaders = self.tribes.member_argmax(p, p.top_skill[: p.n])[ids]
+        if self.leadership.single_leader:
+            self.tribes.leader[ids] = leaders
+            self.tribes.leader_since[ids] = self.steps
         if log:
             self.events.add(self.steps, "founded", leaders, ids, -1, "management")
         return ids
@@ -173,6 +174,9 @@ class Organization(mesa.Model):
             self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
         p.tribe[persons] = to
         p.joined[persons] = self.steps
+        # what a mover perceives of their new tribe's purpose is known at once
+        p.alignment[persons] = np.where(
+            to >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(to, 0)]), 0.0)
         p.endorses[persons] = -1
         for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
             role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = -1
@@ -193,7 +197,8 @@ class Organization(mesa.Model):
         peer, first = np.unique(peer, return_index=True)
         owner = owner[first]
         shared = group_sum(owner, p.passion[peer], len(founders)) + p.passion[founders]
-        ids = self.tribes.create(shared, self.steps, origin=1)
+        ids = self.tribes.create(shared, self.steps, origin=1,
+                                 overhead=self.leadership.overhead(self.cfg))
         self.move(founders, ids, "found")
         self.move(peer, ids[owner], "cofound")
         if self.leadership.single_leader:
@@ -229,8 +234,8 @@ class Organization(mesa.Model):
         rows = p.add(self.rng, len(leavers), cfg, self.steps, units)
         for slot in range(contacts.shape[1]):
             target = contacts[:, slot]
-            ok = (target >= 0) & p.active[np.maximum(target, 0)]
-            p.seed_ties(self.rng, rows[ok], target[ok], 1)
+            target = np.where(p.active[np.maximum(target, 0)], target, -1)
+            p.add_ties(rows, target)
         self.events.add(self.steps, "hired", rows, -1, leavers, cfg.hiring)
         self.membership.place(self, rows)
         return rows

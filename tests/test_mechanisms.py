@@ -395,3 +395,116 @@ def test_arbitration_costs_overruled_members_engagement():
     overruled = m.people.alignment[members] < m.people.alignment[leader]
     assert overruled.any()
     assert (m.people.engagement[members][overruled] < before[overruled]).all()
+
+
+# ---------------------------------------------------------------------- ties at hire and start
+def test_initial_ties_go_to_team_and_unit_colleagues():
+    m = make(people=400, unit_size=40, team_size=8, initial_ties=4)
+    p = m.people
+    n = p.n
+    source = np.repeat(np.arange(n), p.tie_to.shape[1])
+    target = p.tie_to[:n].ravel()
+    tied = target >= 0
+    source, target = source[tied], target[tied]
+    assert (p.unit[source] == p.unit[target]).all()
+    same_team = np.mean(p.tribe[source] == p.tribe[target])
+    assert 0.5 <= same_team < 1.0  # half the slots go to team-mates, the rest to the unit
+    assert tied.sum() > 3 * n
+
+
+def test_a_new_hire_is_introduced_to_the_leavers_contacts():
+    m = make(people=100, initial_ties=4)
+    leaver = 7
+    contacts = {j for j in m.people.tie_to[leaver] if j >= 0}
+    m.people.active[leaver] = False
+    hire = m.hire(np.array([leaver]))[0]
+    ties = set(m.person(hire).ties) if hire < len(m._person_agents) else {
+        int(j) for j in m.people.tie_to[hire] if j >= 0}
+    assert ties and ties <= contacts
+    assert m.people.unit[hire] == m.people.unit[leaver]
+
+
+# ---------------------------------------------------------------------- flow and effort
+def test_cost_of_delay_lowers_delivered_value_only():
+    def run(cost):
+        m = make(people=150, purpose="co_created", cost_of_delay=cost, seed=4)
+        m.run(60)
+        return m.metrics["done_total"], m.metrics["value_total"]
+
+    done_free, value_free = run(0.0)
+    done_costly, value_costly = run(0.2)
+    assert done_free == done_costly > 0
+    assert value_costly < 0.5 * value_free
+
+
+def test_juggling_more_items_than_members_costs_progress():
+    from model.plan import work
+
+    def progress(cost):
+        m = make("hierarchy", people=60, arrival_rate=2.0, seed=6)
+        m.run(2)
+        m.cfg = m.cfg.replace(switch_cost=cost)
+        items = m.board.items
+        doing = np.flatnonzero(items.stage[: items.n] == DOING)
+        before = items.remaining[doing].copy()
+        work(m)
+        tribe = items.tribe[doing]
+        moved = np.bincount(tribe, weights=before - items.remaining[doing], minlength=m.tribes.n)
+        size = np.maximum(m.tribes.size[: m.tribes.n], 1)
+        per_member = np.bincount(tribe, minlength=m.tribes.n) / size
+        return moved, per_member
+
+    free, per_member = progress(0.0)
+    costly, _ = progress(1.0)
+    busy = (per_member > 1) & (free > 0)
+    assert busy.any()
+    assert np.allclose(costly[busy] / free[busy], 1 / (1 + (per_member[busy] - 1)), rtol=1e-3)
+
+
+def test_coordination_cost_lowers_capacity_per_member():
+    m = make(people=200, coordination_cost=0.2)
+    m.run(3)
+    p, t = m.people, m.tribes
+    living = t.living()
+    members = p.tribe[: p.n] >= 0
+    effort = np.bincount(p.tribe[: p.n][members], weights=p.engagement[: p.n][members]
+                         * (1 - t.overhead[p.tribe[: p.n][members]]), minlength=t.n)
+    expected = effort[living] * t.effectiveness[living] / (1 + 0.2 * (t.size[living] - 1))
+    from model.plan import work
+
+    work(m)
+    assert np.allclose(t.capacity[living], expected, rtol=1e-4)
+
+
+def test_innovation_champions_raise_effectiveness():
+    quiet = make(innovation_rate=0.0)
+    quiet.run(30)
+    assert np.allclose(quiet.tribes.effectiveness[quiet.tribes.living()], 1.0)
+    busy = make(innovation_rate=0.2)
+    busy.run(30)
+    effectiveness = busy.tribes.effectiveness[busy.tribes.living()]
+    assert effectiveness.mean() > 1.2 and effectiveness.max() <= busy.cfg.max_effectiveness
+
+
+def test_leader_hysteresis_keeps_incumbents():
+    def changes(hysteresis):
+        m = make(people=200, leader_hysteresis=hysteresis, seed=2)
+        return int(m.run(60)["leader_changes"].iloc[5:].sum())
+
+    assert changes(100.0) < changes(0.0)
+
+
+# ---------------------------------------------------------------------- fit
+def test_fit_combines_belonging_and_overload_as_documented():
+    m = make(w_alignment=0.0, w_skill=0.0, w_leader=0.0, w_belonging=1.0, w_workload=0.5,
+             belonging_scale=2.0)
+    p, t = m.people, m.tribes
+    person = int(members_of(m, 0)[0])
+    inside = p.tribe[p.tie_to[person]] == 0
+    weight = float((p.tie_w[person] * inside).sum())
+    t.overload[0] = 0.0
+    fit = p.fit_in(np.array([person]), np.array([0]), t, m.cfg)[0][0]
+    assert fit == pytest.approx(1 - np.exp(-weight / 2.0), rel=1e-5)
+    t.overload[0] = 0.4
+    loaded = p.fit_in(np.array([person]), np.array([0]), t, m.cfg)[0][0]
+    assert loaded == pytest.approx(max(fit - 0.5 * 0.4, 0.0), rel=1e-5)

@@ -51,7 +51,8 @@ def test_layout_is_stable_between_steps(model):
     size_now = model.tribes.size[: model.tribes.n]
     unchanged = same & (size_before[tribe_before] == size_now[np.maximum(tribe_before, 0)])
     assert unchanged.sum() > 0
-    assert np.allclose(before[: len(tribe_before)][unchanged], after[: len(tribe_before)][unchanged])
+    old = len(tribe_before)
+    assert np.allclose(before[:old][unchanged], after[:old][unchanged])
     assert layout is layout_for(model)
 
 

@@ -91,8 +91,8 @@ class Appointed(_Leadership):
         vacant = living[tribes.leader[living] < 0]
         if len(vacant) == 0:
             return
-        competence = p.top_skill[:n] + 1e-6 * (m.steps - p.hired[:n])
-        choice = tribes.member_argmax(p, competence)[vacant]
+        # on equal skill the lowest row wins: rows are in hiring order, so the longest tenure
+        choice = tribes.member_argmax(p, p.top_skill[:n])[vacant]
         self.install(m, vacant[choice >= 0], choice[choice >= 0])
 
 

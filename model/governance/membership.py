@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import row_dot
+from agents.arrays import rank_within, row_dot
 from model.governance import register
 
 if TYPE_CHECKING:
@@ -110,24 +110,27 @@ def tribe_of_a_tie(rng: np.random.Generator, p, persons: np.ndarray) -> np.ndarr
 
 def assign_by_skill(m: Organization, persons: np.ndarray) -> None:
     """Place each person in the best skill match among `pull_candidates` random living teams
-    that are below `max_tribe_size`; if no team exists, management creates teams."""
+    with room below `max_tribe_size`; a team fills up in order of the persons' rows. Whoever
+    finds no room after three rounds of draws goes to new teams management forms."""
     p, tribes, cfg, rng = m.people, m.tribes, m.cfg, m.rng
     persons = persons[p.active[persons] & (p.tribe[persons] < 0)]
-    if len(persons) == 0:
-        return
-    living = tribes.living()
-    if len(living) == 0:
+    for _ in range(3):
+        living = tribes.living()
+        if len(persons) == 0 or len(living) == 0:
+            break
+        tribes.count_members(p)
+        options = living[rng.integers(0, len(living), size=(len(persons), cfg.pull_candidates))]
+        match = np.einsum("ik,ijk->ij", p.skill[persons], tribes.demand[options])
+        match[tribes.size[options] >= cfg.max_tribe_size] = -np.inf
+        pick = match.argmax(axis=1)
+        row = np.arange(len(persons))
+        chosen = options[row, pick]
+        room = cfg.max_tribe_size - tribes.size[chosen]
+        placed = np.isfinite(match[row, pick]) & (rank_within(chosen, row) < room)
+        m.move(persons[placed], chosen[placed], "assigned")
+        persons = persons[~placed]
+    if len(persons):
         m.create_teams(persons)
-        return
-    options = living[rng.integers(0, len(living), size=(len(persons), cfg.pull_candidates))]
-    match = np.einsum("ik,ijk->ij", p.skill[persons], tribes.demand[options])
-    match[tribes.size[options] >= cfg.max_tribe_size] = -np.inf
-    pick = match.argmax(axis=1)
-    chosen = options[np.arange(len(persons)), pick]
-    placed = np.isfinite(match[np.arange(len(persons)), pick])
-    m.move(persons[placed], chosen[placed], "assigned")
-    if (~placed).any():
-        m.create_teams(persons[~placed])
 
 
 def like_minded(p, founders: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:

@@ -38,10 +38,10 @@ class CoCreated:
             return
         shared = tribes.member_mean(p, p.passion[: p.n])[living].astype(np.float32)
         purpose = tribes.purpose[living]
-        purpose += cfg.refine_rate * (shared - purpose)
         championed = tribes.value_champion[living] >= 0
         market = m.market.demand.astype(np.float32)
-        purpose += (cfg.market_pull * championed)[:, None] * (market - purpose)
+        purpose = (purpose + cfg.refine_rate * (shared - purpose)
+                   + (cfg.market_pull * championed)[:, None] * (market - purpose))
         if cfg.reorient_every > 0:
             due = m.steps - tribes.last_reorient[living] >= cfg.reorient_every
             purpose[due] = shared[due]
