@@ -68,12 +68,16 @@ def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, s
     at_level = conditions[conditions[factor].astype(str) == level]
     if at_level.empty:
         raise ExperimentError(f"baseline: no condition has {factor}={level}")
-    key = at_level.set_index(others)["label"] if others else None
+    key = {tuple(row[f] for f in others): row["label"] for _, row in at_level.iterrows()}
     mapping = {}
-    for row in conditions.itertuples(index=False):
-        values = tuple(getattr(row, f) for f in others)
-        mapping[row.label] = (at_level["label"].iloc[0] if not others
-                              else key.loc[values if len(others) > 1 else values[0]])
+    for _, row in conditions.iterrows():
+        values = tuple(row[f] for f in others)
+        if values not in key:
+            raise ExperimentError(
+                f"baseline: {wanted!r}: condition {row['label']!r} has no counterpart with "
+                f"{factor}={level} and the same other settings; name one condition's label "
+                f"as the baseline instead")
+        mapping[row["label"]] = key[values]
     return mapping, f"{factor}={level}"
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from SALib.sample import latin
 from SALib.sample import sobol as saltelli
 
-from experiments.spec import Experiment, _kind
-from model import Config
+from experiments.spec import Experiment, ExperimentError, _kind
+from model import Config, ConfigError
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,20 @@ def conditions(experiment: Experiment) -> list[Condition]:
         settings = [{**point, **combo} for point in sampled_points(experiment)
                     for combo in combos]
     result = []
+    seen: set[str] = set()
     for index, values in enumerate(settings):
         preset = values.get("preset", experiment.preset)
         varying = {k: v for k, v in values.items() if k != "preset"}
         label = " ".join(f"{k}={_show(v)}" for k, v in values.items()) or experiment.preset
+        if label in seen:  # sampled points can coincide once rounded for display
+            label = f"{label} #{index}"
+        seen.add(label)
         condition = Condition(index, label, preset, varying)
-        condition.config(experiment)  # every condition is valid before anything runs
+        try:
+            condition.config(experiment)  # every condition is valid before anything runs
+        except ConfigError as error:
+            raise ExperimentError(f"{experiment.path}: condition {index} ({label}): {error}") \
+                from None
         result.append(condition)
     return result
 

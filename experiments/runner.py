@@ -39,6 +39,7 @@ class Task:
     steps: int
     warmup: float
     keep_every: int | None
+    code: str = ""
 
 
 @dataclass
@@ -78,6 +79,7 @@ def run_task(task: Task) -> Outcome:
                        trace=traceback.format_exc())
     row = {"run_id": task.run_id, "condition": task.condition, "label": task.label,
            "preset": task.preset, "replicate": task.replicate, "seed": task.seed,
+           "code": task.code,
            **task.values, **summarize_run(table, task.warmup)}
     summary = pd.DataFrame([row])
     kept = None
@@ -89,13 +91,14 @@ def run_task(task: Task) -> Outcome:
     return Outcome(task, summary=summary, steps=kept)
 
 
-def tasks(experiment: Experiment, conds: list[Condition]) -> list[Task]:
+def tasks(experiment: Experiment, conds: list[Condition], code: str = "") -> list[Task]:
     """Every run of the sweep, replicate-major so that early results cover all conditions."""
     seeds = replicate_seeds(experiment)
     keep = experiment.keep_every if experiment.outputs == "steps" else None
     return [Task(run_id=f"c{c.index:05d}-r{r:04d}", condition=c.index, label=c.label,
                  preset=c.preset, values=c.values, base=experiment.base, replicate=r,
-                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep)
+                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep,
+                 code=code)
             for r, seed in enumerate(seeds) for c in conds]
 
 
@@ -114,7 +117,10 @@ class SweepReport:
 def prepare(experiment: Experiment, store: Store) -> list[Task]:
     """Write (or check) the manifest and the conditions table; return all tasks."""
     conds = conditions(experiment)
-    all_tasks = tasks(experiment, conds)
+    code = code_version()
+    label = (code.get("commit") or code.get("version") or "unknown") + (
+        "+dirty" if code.get("dirty") else "")
+    all_tasks = tasks(experiment, conds, label)
     manifest = store.read_manifest()
     if manifest is not None and manifest["experiment"]["sha256"] != experiment.sha256:
         raise ExperimentError(
@@ -124,8 +130,12 @@ def prepare(experiment: Experiment, store: Store) -> list[Task]:
     store.root.mkdir(parents=True, exist_ok=True)
     if manifest is None:
         manifest = {"experiment": experiment.to_dict(), "created": now(),
-                    "runs_expected": len(all_tasks), "conditions": len(conds)}
-    manifest.update({"code": code_version(), "packages": package_versions(), "updated": now()})
+                    "runs_expected": len(all_tasks), "conditions": len(conds), "sessions": []}
+    # each start of the sweep is a session: resumed sweeps keep the record of earlier code;
+    # every run also stores the code it ran with (column `code`)
+    session = {"started": now(), "code": code, "packages": package_versions()}
+    manifest["sessions"] = [*manifest.get("sessions", []), session]
+    manifest.update({"code": code, "packages": session["packages"], "updated": now()})
     write_json(manifest, store.manifest_path)
     table = pd.DataFrame([{"condition": c.index, "label": c.label, "preset": c.preset,
                            **c.values} for c in conds])
@@ -226,7 +236,12 @@ def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None
     if scheduler is None:
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
-    client = Client(scheduler or cluster, timeout="30s")
+    try:
+        client = Client(scheduler or cluster, timeout="30s")
+    except OSError as error:
+        if cluster is not None:
+            cluster.close()
+        raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({error})") from None
     try:
         probe = client.submit(_probe, pure=False)
         try:

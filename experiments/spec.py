@@ -101,7 +101,11 @@ def load_experiment(path: str | Path) -> Experiment:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ExperimentError(f"{where}: not valid TOML: {error}") from None
-    return parse_experiment(data, where, hashlib.sha256(raw).hexdigest())
+    experiment = parse_experiment(data, where, hashlib.sha256(raw).hexdigest())
+    from experiments.designs import conditions
+
+    conditions(experiment)  # every combination must be a valid configuration, too
+    return experiment
 
 
 def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
@@ -157,6 +161,8 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
     base = data.get("base", {})
     if not isinstance(base, dict):
         raise fail("[base]", "must be a table of parameter = value")
+    if "preset" in base:
+        raise fail("base.preset", "set the base preset as experiment.preset")
     _check_settings(base, preset, "base", fail)
 
     factors = data.get("factors", {})

@@ -102,10 +102,22 @@ class Store:
         return pd.read_parquet(self.root / "conditions.parquet")
 
     def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None for a new folder."""
+        """The manifest, or None for a new folder.
+
+        Raises:
+            ExperimentError: the folder is not a sweep's (a file, or a broken manifest).
+        """
+        from experiments.spec import ExperimentError
+
+        if self.root.exists() and not self.root.is_dir():
+            raise ExperimentError(f"{self.root}: exists and is not a folder")
         if not self.manifest_path.exists():
             return None
-        return json.loads(self.manifest_path.read_text())
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ExperimentError(f"{self.manifest_path}: not a readable manifest ({error})") \
+                from None
 
 
 def _read_folder(folder: Path) -> pd.DataFrame:

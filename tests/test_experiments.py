@@ -156,6 +156,11 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[extra]\nx = 1\n",
      ["extra", "unknown table"]),
     ("[experiment]\nsteps = 5\nreplicates = = 1\n", ["not valid TOML", "line 3"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npreset = 'hierarchy'\n",
+     ["base.preset", "experiment.preset"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n",
+     ["condition", "min_tribe_size", "max_tribe_size"]),
 ])
 def test_malformed_experiment_files_are_refused_with_the_key_or_line(tmp_path, text, words):
     with pytest.raises(ExperimentError) as error:
@@ -212,7 +217,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
 
 
 def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
-    text = SMALL.replace("steps = 30", "steps = 120").replace("replicates = 3",
+    text = SMALL.replace("steps = 30", "steps = 300").replace("replicates = 3",
                                                                "replicates = 6")
     path = write(tmp_path, text)
     out = tmp_path / "out"
@@ -236,6 +241,71 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
     reference = tmp_path / "reference"
     run_sweep(load_experiment(path), reference, workers=0, progress=False)
     pd.testing.assert_frame_equal(runs_without_order(out), runs_without_order(reference))
+
+
+def test_sampled_conditions_get_distinct_labels_and_summaries(tmp_path):
+    text = """
+[experiment]
+steps = 10
+replicates = 2
+seed = 1
+design = "lhs"
+samples = 6
+[base]
+people = 30
+[factors]
+wip_doing = { low = 1, high = 3 }
+"""
+    experiment = load_experiment(write(tmp_path, text))
+    labels = [c.label for c in conditions(experiment)]
+    assert len(set(labels)) == len(labels) == 6
+    run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.estimates.query("metric == 'throughput'")["n"].tolist() == [2] * 6
+
+
+def test_bad_result_folders_and_baselines_get_clear_errors(tmp_path):
+    file = tmp_path / "a-file"
+    file.write_text("x")
+    with pytest.raises(ExperimentError, match="not a folder"):
+        run_sweep(load_experiment(write(tmp_path, SMALL)), file, workers=0, progress=False)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    with pytest.raises(ExperimentError, match="manifest"):
+        summarize(broken)
+    text = """
+[experiment]
+steps = 5
+replicates = 2
+seed = 1
+design = "list"
+baseline = "hierarchy"
+[base]
+people = 20
+[[settings]]
+preset = "hierarchy"
+[[settings]]
+preset = "purposeful"
+wip_doing = 2
+"""
+    run_sweep(load_experiment(write(tmp_path, text, "list.toml")), tmp_path / "list",
+              workers=0, progress=False)
+    with pytest.raises(ExperimentError, match="counterpart"):
+        summarize(tmp_path / "list")
+    assert len(summarize(tmp_path / "list", baseline="preset=hierarchy").paired) > 0
+
+
+def test_every_run_records_the_code_it_ran_with(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    runs = Store(tmp_path / "out").read_runs()
+    manifest = Store(tmp_path / "out").read_manifest()
+    assert runs["code"].nunique() == 1 and runs["code"].iloc[0]
+    assert len(manifest["sessions"]) == 1
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    assert len(Store(tmp_path / "out").read_manifest()["sessions"]) == 2
 
 
 def test_results_of_another_experiment_are_not_mixed(tmp_path):
