@@ -65,7 +65,7 @@ def test_step_play_switch_preset_in_a_browser(page, app_url):
     page.set_viewport_size({"width": 1400, "height": 1100})
     page.goto(app_url)
     page.get_by_text("Step: 0").wait_for(timeout=90_000)
-    page.wait_for_function("document.querySelectorAll('img').length >= 6", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=60_000)
     before = image_sources(page)
 
     step = page.get_by_role("button", name="Step", exact=True)
@@ -75,7 +75,7 @@ def test_step_play_switch_preset_in_a_browser(page, app_url):
     page.wait_for_timeout(1000)
     after = image_sources(page)
     changed = sum(a != b for a, b in zip(before, after, strict=False))
-    assert changed >= 4, "the network and the charts should redraw after stepping"
+    assert changed >= 3, "the network and the charts should redraw after stepping"
     assert page.get_by_text("Latest events").is_visible()
     assert page.get_by_text("(limit 3)").first.is_visible()  # pull: WIP limits shown
 

@@ -13,7 +13,7 @@ import pandas as pd
 import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from mesa.visualization import make_plot_component
+from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from viz.layout import layout_for
@@ -75,7 +75,7 @@ def network_figure(model) -> Figure:
 def NetworkView(model):
     """The social network."""
     update_counter.get()
-    solara.FigureMatplotlib(network_figure(model), format="png", dpi=90)
+    solara.FigureMatplotlib(network_figure(model), format="png", dpi=72)
 
 
 def tribes_table(model) -> pd.DataFrame:
@@ -89,17 +89,18 @@ def tribes_table(model) -> pd.DataFrame:
 
 def tribes_figure(table: pd.DataFrame, top: int = 15) -> Figure:
     """Size and throughput of the largest tribes."""
-    fig = Figure(figsize=(6, 3.2))
+    fig = Figure(figsize=(6, 2.2))
     ax = fig.subplots()
     part = table.head(top)
     x = np.arange(len(part))
     ax.bar(x, part["size"], color=tribe_colour(part["tribe"].to_numpy()))
-    ax.set_xticks(x, part["tribe"].astype(str), fontsize="x-small", rotation=90)
-    ax.set_ylabel("members")
-    twin = ax.twinx()
-    twin.plot(x, part["throughput (total)"], "k.", label="items done")
-    twin.set_ylabel("items done (total)")
-    ax.set_title(f"the {len(part)} largest tribes", fontsize="small")
+    ax.set_xticks(x, part["tribe"].astype(str), fontsize="x-small")
+    ax.set_ylabel("members", fontsize="small")
+    ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+    for k, done in enumerate(part["throughput (total)"]):
+        ax.annotate(str(done), (k, 0), xytext=(0, 2), textcoords="offset points",
+                    ha="center", fontsize="xx-small", color="white")
+    ax.set_title(f"the {len(part)} largest tribes (numbers: items done)", fontsize="small")
     return fig
 
 
@@ -109,8 +110,8 @@ def TribesView(model):
     update_counter.get()
     table = tribes_table(model)
     with solara.Column():
-        solara.FigureMatplotlib(tribes_figure(table), format="png", dpi=90)
-        solara.DataFrame(table, items_per_page=10)
+        solara.FigureMatplotlib(tribes_figure(table), format="png", dpi=72)
+        solara.DataFrame(table, items_per_page=5)
 
 
 def board_columns(model, tribe: int) -> dict[str, list[str]]:
@@ -147,8 +148,9 @@ def KanbanView(model):
             for k, (name, column) in enumerate(cards.items(), start=1):
                 limit = "no limit" if limits is None else f"limit {limits[k]}"
                 with solara.Card(f"{name} {len(column)} ({limit})"):
-                    for card in column or ["empty"]:
-                        solara.Text(card)
+                    with solara.Column(gap="0px"):
+                        for card in column or ["empty"]:
+                            solara.Text(card)
 
 
 def event_lines(model, last: int = 12) -> list[str]:
@@ -177,10 +179,38 @@ def EventFeed(model):
                 solara.Text(line)
 
 
-THROUGHPUT = make_plot_component("throughput")
-LEAD_TIME = make_plot_component("lead_time")
-PEOPLE = make_plot_component({"retention": "tab:blue", "engagement": "tab:orange"})
-TRIBES = make_plot_component("tribes")
+TIME_SERIES = (("throughput", "items done per step"), ("lead_time", "lead time (steps)"),
+               ("retention", "retention and engagement"), ("tribes", "living tribes"))
 
-COMPONENTS = [NetworkView, THROUGHPUT, PEOPLE, LEAD_TIME, TRIBES, TribesView, KanbanView,
-              EventFeed]
+
+def time_series_figure(model) -> Figure:
+    """Throughput, lead time, retention with engagement, and the number of tribes, by step
+    (one figure, so one image per redraw)."""
+    table = model.datacollector.get_model_vars_dataframe()
+    fig = Figure(figsize=(7, 4.6))
+    # fixed margins: tight_layout would cost more than drawing the lines
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.93, wspace=0.25, hspace=0.3)
+    axes = fig.subplots(2, 2, sharex=True).ravel()
+    for ax, (column, title) in zip(axes, TIME_SERIES, strict=True):
+        ax.plot(table["step"], table[column], lw=1.2)
+        if column == "retention":
+            ax.plot(table["step"], table["engagement"], lw=1.2, label="engagement")
+            ax.legend(fontsize="x-small", frameon=False)
+        ax.set_title(title, fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        # tick labels are most of matplotlib's drawing time: a few per axis
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+    for ax in axes[2:]:
+        ax.set_xlabel("step", fontsize="small")
+    return fig
+
+
+@solara.component
+def TimeSeriesView(model):
+    """Throughput, lead time, retention, engagement and tribes over time."""
+    update_counter.get()
+    solara.FigureMatplotlib(time_series_figure(model), format="png", dpi=72)
+
+
+COMPONENTS = [NetworkView, TimeSeriesView, TribesView, KanbanView, EventFeed]
