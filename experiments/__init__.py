@@ -7,7 +7,14 @@ resumable storage, and analysis with confidence intervals.
     summary = summarize("results/governance")
 """
 
-from experiments.analysis import Summary, draw_figures, format_summary, summarize, write_summary
+from experiments.analysis import (
+                                  Summary,
+                                  draw_figures,
+                                  format_summary,
+                                  sensitivity,
+                                  summarize,
+                                  write_summary,
+)
 from experiments.designs import Condition, conditions, replicate_seeds
 from experiments.runner import SweepReport, run_sweep
 from experiments.spec import Experiment, ExperimentError, load_experiment, parse_experiment
@@ -15,4 +22,5 @@ from experiments.store import Store
 
 __all__ = ["Condition", "Experiment", "ExperimentError", "Store", "Summary", "SweepReport",
            "conditions", "draw_figures", "format_summary", "load_experiment",
-           "parse_experiment", "replicate_seeds", "run_sweep", "summarize", "write_summary"]
+           "parse_experiment", "replicate_seeds", "run_sweep", "sensitivity", "summarize",
+           "write_summary"]

@@ -206,3 +206,57 @@ def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
         axes[0].legend(fontsize="small")
         save(fig, "time_series")
     return written
+
+
+def sensitivity(folder: str | Path, metric: str) -> pd.DataFrame:
+    """Sensitivity indices of `metric` to the ranged parameters of a Sobol or Morris sweep,
+    computed with SALib, separately for every combination of the crossed levels (e.g. each
+    preset). The output at a point is its mean over the replicates.
+
+    Returns:
+        one row per level combination and parameter: Sobol first-order and total indices with
+        their 95% confidence half-widths (S1, S1_conf, ST, ST_conf), or Morris mu*, its
+        confidence half-width and sigma (mu_star, mu_star_conf, sigma).
+    """
+    from SALib.analyze import morris, sobol
+
+    from experiments.designs import sample_matrix, sobol_problem
+    from experiments.spec import Experiment
+
+    store = Store(folder)
+    manifest = store.read_manifest()
+    if manifest is None:
+        raise ExperimentError(f"{folder}: no sweep results here (no manifest.json)")
+    experiment = Experiment.from_dict(manifest["experiment"])
+    if experiment.design not in ("sobol", "morris"):
+        raise ExperimentError(f"{folder}: design {experiment.design!r} has no sensitivity "
+                              "analysis; use design 'sobol' or 'morris'")
+    runs = store.read_runs()
+    if metric not in runs.columns:
+        raise ExperimentError(f"metric: {metric!r} is not a run summary column")
+    problem = sobol_problem(experiment)
+    x = sample_matrix(experiment)
+    combos = int(np.prod([len(v) for v in experiment.levels.values()])) or 1
+    expected = len(x) * combos
+    means = runs.groupby("condition")[metric].mean().reindex(range(expected))
+    if means.isna().any():
+        raise ExperimentError(f"{folder}: {int(means.isna().sum())} of {expected} conditions "
+                              "have no stored run yet (or every run's value is missing)")
+    conditions = store.read_conditions().set_index("condition")
+    factors = list(experiment.levels)
+    rows = []
+    for combo in range(combos):
+        index = np.arange(len(x)) * combos + combo
+        y = means.loc[index].to_numpy(dtype=float)
+        first = conditions.loc[index[0]]
+        levels = {f: first[f] if f != "preset" else first["preset"] for f in factors}
+        if experiment.design == "sobol":
+            result = sobol.analyze(problem, y, calc_second_order=False, seed=experiment.seed)
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
+        else:
+            result = morris.analyze(problem, x, y, num_levels=4, seed=experiment.seed)
+            keys = ("mu_star", "mu_star_conf", "sigma")
+        for k, name in enumerate(problem["names"]):
+            rows.append({**levels, "metric": metric, "parameter": name,
+                         **{key: float(result[key][k]) for key in keys}})
+    return pd.DataFrame(rows)

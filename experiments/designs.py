@@ -1,8 +1,9 @@
 """Designs: the conditions (parameter settings) of a sweep, and the seeds of its replicates.
 
-Levels are crossed (full factorial); ranges are sampled with SALib (Latin hypercube, or Sobol'
-sequences in Saltelli's scheme for sensitivity analysis); each sampled point is crossed with
-every combination of levels, so that comparisons between levels are paired at every point.
+Levels are crossed (full factorial); ranges are sampled with SALib (Latin hypercube; Sobol'
+sequences in Saltelli's scheme, or Morris trajectories, for sensitivity analysis); each sampled
+point is crossed with every combination of levels, so that comparisons between levels are
+paired at every point.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from SALib.sample import latin
+from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as saltelli
 
 from experiments.spec import Experiment, ExperimentError, _kind
@@ -40,16 +42,24 @@ def sobol_problem(experiment: Experiment) -> dict[str, Any]:
             "bounds": [[experiment.ranges[n].low, experiment.ranges[n].high] for n in names]}
 
 
+def sample_matrix(experiment: Experiment) -> np.ndarray:
+    """The design's points in the ranges, unrounded (rows in condition order)."""
+    problem = sobol_problem(experiment)
+    if experiment.design == "lhs":
+        return latin.sample(problem, experiment.samples, seed=experiment.seed)
+    if experiment.design == "morris":
+        return morris_sample.sample(problem, experiment.samples, num_levels=4,
+                                    seed=experiment.seed)
+    return saltelli.sample(problem, experiment.samples, calc_second_order=False,
+                           seed=experiment.seed)
+
+
 def sampled_points(experiment: Experiment) -> list[dict[str, Any]]:
     """Points in the ranges (one empty point when there are no ranges)."""
     if not experiment.ranges:
         return [{}]
     problem = sobol_problem(experiment)
-    if experiment.design == "lhs":
-        values = latin.sample(problem, experiment.samples, seed=experiment.seed)
-    else:
-        values = saltelli.sample(problem, experiment.samples, calc_second_order=False,
-                                 seed=experiment.seed)
+    values = sample_matrix(experiment)
     names = problem["names"]
     return [{name: _cast(name, value) for name, value in zip(names, row, strict=True)}
             for row in values]

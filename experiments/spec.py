@@ -8,8 +8,8 @@ An experiment file is data: it is parsed with `tomllib` and nothing in it is eva
     steps = 300
     replicates = 20
     seed = 20261121            # master seed: replicate seeds are spawned from it
-    design = "grid"            # grid | lhs | sobol | list
-    samples = 16               # points for lhs; base samples N for sobol
+    design = "grid"            # grid | lhs | sobol | morris | list
+    samples = 16               # points for lhs; base samples N for sobol; trajectories for morris
     outputs = "summary"        # summary | steps (also keep the step table every `keep_every`)
     keep_every = 10
     warmup = 0.5               # share of steps left out of the run summaries
@@ -37,7 +37,7 @@ from typing import Any
 
 from model import PRESETS, Config, ConfigError
 
-DESIGNS = ("grid", "lhs", "sobol", "list")
+DESIGNS = ("grid", "lhs", "sobol", "morris", "list")
 OUTPUTS = ("summary", "steps")
 _EXPERIMENT_KEYS = {"name", "description", "preset", "steps", "replicates", "seed", "design",
                     "samples", "outputs", "keep_every", "warmup", "baseline"}
@@ -82,6 +82,13 @@ class Experiment:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for the manifest)."""
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Experiment:
+        """The experiment a manifest recorded."""
+        data = dict(data)
+        data["ranges"] = {k: Range(**v) for k, v in data.get("ranges", {}).items()}
+        return cls(**data)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -219,7 +226,7 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
         if design == "grid" and ranges:
             raise fail(f"factors.{next(iter(ranges))}", "design 'grid' needs levels, not a "
                        "range (use design 'lhs' or 'sobol')")
-        if design in ("lhs", "sobol") and not ranges:
+        if design in ("lhs", "sobol", "morris") and not ranges:
             raise fail("[factors]", f"design {design!r} needs at least one range "
                        "{ low = ..., high = ... }")
     return Experiment(

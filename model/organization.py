@@ -112,7 +112,7 @@ class Organization(mesa.Model):
         cfg, rng = self.cfg, self.rng
         units = np.arange(cfg.people) // cfg.unit_size
         rows = self.people.add(rng, cfg.people, cfg, 0, units)
-        self.create_teams(rows, units, log=False)
+        self.create_teams(rows, units)
         p = self.people
         order, start, count = group_order(units, int(units.max()) + 1)
         team_order, team_start, team_count = group_order(p.tribe[rows], self.tribes.n)
@@ -124,8 +124,8 @@ class Organization(mesa.Model):
             p.add_ties(rows, target)
         self.leadership.quality(self)
 
-    def create_teams(self, persons: np.ndarray, groups: np.ndarray | None = None,
-                     log: bool = True) -> np.ndarray:
+    def create_teams(self, persons: np.ndarray, groups: np.ndarray | None = None
+                     ) -> np.ndarray:
         """Management forms teams of `team_size` from `persons` within each group (formal unit),
         sorted by main skill, each with a mandate drawn from the market; the most skilled member
         leads. Return the new team ids."""
@@ -146,18 +146,18 @@ class Organization(mesa.Model):
                                  overhead=self.leadership.overhead(cfg))
         skills = group_sum(team, p.skill[persons], n_teams)
         self.tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
-        self.move(persons, ids[team], "assigned", log=log)
+        self.move(persons, ids[team], "assigned")
         self.tribes.count_members(p)
         leaders = self.tribes.member_argmax(p, p.top_skill[: p.n])[ids]
+        self.events.add(self.steps, "founded", leaders, ids, -1, "management")
         if self.leadership.single_leader:
             self.tribes.leader[ids] = leaders
             self.tribes.leader_since[ids] = self.steps
-        if log:
-            self.events.add(self.steps, "founded", leaders, ids, -1, "management")
+            self.events.add(self.steps, "leader_changed", leaders, ids, -1, "management")
         return ids
 
     # ------------------------------------------------------------------ changes of state
-    def move(self, persons: np.ndarray, to: np.ndarray, detail: str, log: bool = True) -> None:
+    def move(self, persons: np.ndarray, to: np.ndarray, detail: str) -> None:
         """Put `persons` (distinct) in tribes `to` (-1: none), logging who left and joined."""
         p, tribes = self.people, self.tribes
         persons = np.asarray(persons, dtype=np.int64)
@@ -167,11 +167,10 @@ class Organization(mesa.Model):
         persons, old, to = persons[changed], old[changed], to[changed]
         if len(persons) == 0:
             return
-        if log:
-            out = old >= 0
-            self.events.add(self.steps, "left", persons[out], old[out], to[out], detail)
-            into = to >= 0
-            self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
+        out = old >= 0
+        self.events.add(self.steps, "left", persons[out], old[out], to[out], detail)
+        into = to >= 0
+        self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
         p.tribe[persons] = to
         p.joined[persons] = self.steps
         # what a mover perceives of their new tribe's purpose is known at once
@@ -313,6 +312,7 @@ class Organization(mesa.Model):
             "value_champion": t.value_champion[:n],
             "innovation_champion": t.innovation_champion[:n],
             "main_theme": top[:, 0], "top_themes": [" ".join(map(str, r)) for r in top],
+            **{f"purpose_{k}": t.purpose[:n, k] for k in range(self.cfg.themes)},
             "effectiveness": t.effectiveness[:n], "division": t.division[:n],
             "leader_quality": t.leader_quality[:n], "conflict": t.conflict[:n],
             "pivots": t.pivots[:n], "done_total": t.done_total[:n],
