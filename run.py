@@ -224,7 +224,7 @@ def viz_main(argv: list[str]) -> int:
     app = Path(__file__).resolve().parent / "app.py"
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
-               "--port", str(args.port), "--no-open", "--production"]
+               "--port", str(args.port), "--no-open", "--production", "--no-check-version"]
     print(f"serving http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
     try:
         return subprocess.run(command, env=env).returncode

@@ -13,30 +13,41 @@ import pandas as pd
 from scipy import stats
 
 
-def _spells(starts: pd.DataFrame, ends: pd.DataFrame, keys: list[str], end_step: int
-            ) -> pd.DataFrame:
-    """Pair each start with the first end of the same keys at or after it; unmatched starts
-    are censored at `end_step`."""
-    starts = starts.sort_values("step", kind="stable").reset_index(drop=True)
-    ends = ends.sort_values("step", kind="stable")
-    starts["order"] = starts.groupby(keys).cumcount()
-    ends = ends.assign(order=ends.groupby(keys).cumcount())
-    merged = starts.merge(ends[[*keys, "order", "step"]].rename(columns={"step": "end"}),
-                          on=[*keys, "order"], how="left")
-    merged["ended"] = merged["end"].notna()
-    merged["end"] = merged["end"].fillna(end_step).astype(np.int64)
-    merged["duration"] = merged["end"] - merged["step"]
-    return merged.rename(columns={"step": "start"}).drop(columns="order")
+def _with_order(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with `seq`, their position in the log (events of one step are in order)."""
+    return events.reset_index(drop=True).assign(seq=lambda e: np.arange(len(e)))
+
+
+def _first_end(starts: pd.DataFrame, ends: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """For each start, the first of `ends` with the same `by` keys that comes later in the log
+    (columns end_seq, end, why; NaN when there is none)."""
+    found = pd.merge_asof(
+        starts[["seq", *by]].sort_values("seq"),
+        ends[["seq", *by, "step", "detail"]].rename(
+            columns={"seq": "end_seq", "step": "end", "detail": "why"}).sort_values("end_seq"),
+        left_on="seq", right_on="end_seq", by=by, direction="forward",
+        allow_exact_matches=False)
+    return found.set_index("seq")[["end_seq", "end", "why"]]
+
+
+def _finish(spells: pd.DataFrame, end_step: int) -> pd.DataFrame:
+    spells["ended"] = spells["end"].notna()
+    spells["end"] = spells["end"].fillna(end_step).astype(np.int64)
+    spells["why"] = spells["why"].where(spells["ended"], "")
+    spells["duration"] = spells["end"] - spells["start"]
+    return spells.drop(columns=["seq", "end_seq"]).reset_index(drop=True)
 
 
 def membership_spells(events: pd.DataFrame, end_step: int) -> pd.DataFrame:
     """One row per stay of a person in a tribe: person, tribe, start, end, duration, ended
-    (False: still a member at `end_step`, i.e. censored), and why it started and ended."""
-    joined = events[events["event"] == "joined"][["step", "person", "tribe", "detail"]]
-    left = events[events["event"] == "left"][["step", "person", "tribe", "detail"]]
-    spells = _spells(joined.rename(columns={"detail": "how"}),
-                     left.rename(columns={"detail": "why"}), ["person", "tribe"], end_step)
-    return spells
+    (False: still a member at `end_step`, i.e. censored), how it started and why it ended."""
+    events = _with_order(events)
+    joined = events[events["event"] == "joined"]
+    left = events[events["event"] == "left"]
+    spells = joined[["seq", "person", "tribe", "step", "detail"]].rename(
+        columns={"step": "start", "detail": "how"})
+    spells = spells.join(_first_end(joined, left, ["person", "tribe"]), on="seq")
+    return _finish(spells, end_step)
 
 
 def employment_spells(people: pd.DataFrame, end_step: int) -> pd.DataFrame:
@@ -49,30 +60,32 @@ def employment_spells(people: pd.DataFrame, end_step: int) -> pd.DataFrame:
 
 
 def leader_spells(events: pd.DataFrame, end_step: int) -> pd.DataFrame:
-    """One row per leadership: tribe, person, start, end, duration, ended. A leadership ends
-    when the tribe gets another leader, loses its leader (who left the tribe or the
-    organization) or ends."""
+    """One row per leadership: tribe, person, start, end, duration, ended, how it started and
+    why it ended. A leadership ends at the tribe's next change of leader, or when the leader
+    leaves the tribe (moving, exiting, or the tribe dissolving or merging)."""
+    events = _with_order(events)
     changes = events[events["event"] == "leader_changed"]
-    starts = changes[changes["person"] >= 0][["step", "tribe", "person", "detail"]]
-    # a leader's end: the next change in the same tribe, their leaving the tribe, the tribe's end
-    next_change = changes[["step", "tribe", "other"]].rename(columns={"other": "person"})
-    left = events[events["event"] == "left"][["step", "tribe", "person"]]
-    ends = pd.concat([next_change[next_change["person"] >= 0], left], ignore_index=True)
-    ends = ends.sort_values("step", kind="stable").drop_duplicates(["tribe", "person", "step"])
-    spells = _spells(starts.rename(columns={"detail": "how"}), ends, ["tribe", "person"],
-                     end_step)
-    return spells
+    starts = changes[changes["person"] >= 0]
+    left = events[events["event"] == "left"]
+    by_change = _first_end(starts, changes, ["tribe"])
+    by_leaving = _first_end(starts, left, ["tribe", "person"])
+    first = by_leaving["end_seq"].fillna(np.inf) < by_change["end_seq"].fillna(np.inf)
+    ends = by_change.where(~first, by_leaving)
+    spells = starts[["seq", "tribe", "person", "step", "detail"]].rename(
+        columns={"step": "start", "detail": "how"}).join(ends, on="seq")
+    return _finish(spells, end_step)
 
 
 def survival(durations: pd.Series | np.ndarray, ended: pd.Series | np.ndarray,
              level: float = 0.95) -> pd.DataFrame:
-    """Kaplan-Meier survival curve with right-censoring (scipy.stats.ecdf), with a
+    """Kaplan-Meier survival curve with right-censoring (scipy.stats.ecdf), with a log-log
     confidence band: columns time, survival, low, high."""
     durations = np.asarray(durations, dtype=float)
     ended = np.asarray(ended, dtype=bool)
     data = stats.CensoredData(uncensored=durations[ended], right=durations[~ended])
     result = stats.ecdf(data).sf
-    band = result.confidence_interval(confidence_level=level)
+    # the log-log band stays inside [0, 1] and is defined where survival reaches 0
+    band = result.confidence_interval(confidence_level=level, method="log-log")
     times = result.quantiles
     return pd.DataFrame({"time": times, "survival": result.probabilities,
                          "low": band.low.probabilities, "high": band.high.probabilities})
@@ -86,7 +99,9 @@ def median_survival(curve: pd.DataFrame) -> float:
 
 def tail_fits(sizes: np.ndarray) -> pd.DataFrame:
     """Heavy-tail check of positive sizes: maximum-likelihood fits of exponential (light
-    tail), lognormal and Pareto (heavy tails) with their AIC; the lowest AIC fits best."""
+    tail), lognormal and Pareto (heavy tails, lower bound at the smallest size) with their AIC;
+    the lowest AIC fits best. AIC assumes independent observations: pass one size per tribe
+    (not the same tribe at many snapshots)."""
     sizes = np.asarray(sizes, dtype=float)
     sizes = sizes[sizes > 0]
     rows = []

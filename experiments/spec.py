@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,8 +92,14 @@ class Experiment:
         return cls(**data)
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, parse and check an experiment file.
+def load_experiment(path: str | Path, experiment: dict[str, Any] | None = None,
+                    base: dict[str, Any] | None = None) -> Experiment:
+    """Read, parse and check an experiment file, optionally changing some of its values.
+
+    Args:
+        path: the TOML file.
+        experiment: values replacing those of its [experiment] table (e.g. replicates, steps).
+        base: values replacing those of its [base] table (e.g. people).
 
     Raises:
         ExperimentError: the file is missing, not valid TOML, or describes an impossible sweep.
@@ -108,16 +115,28 @@ def load_experiment(path: str | Path) -> Experiment:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ExperimentError(f"{where}: not valid TOML: {error}") from None
-    experiment = parse_experiment(data, where, hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw)
+    changes = {"experiment": experiment or {}, "base": base or {}}
+    if experiment or base:  # a changed experiment is another experiment: another hash
+        digest.update(json.dumps(changes, sort_keys=True, default=str).encode())
+        for table, values in changes.items():
+            if not isinstance(data.get(table, {}), dict):
+                raise ExperimentError(f"{where}: [{table}] must be a table")
+            data[table] = {**data.get(table, {}), **values}
+    result = parse_experiment(data, where, digest.hexdigest())
     from experiments.designs import conditions
 
-    conditions(experiment)  # every combination must be a valid configuration, too
-    return experiment
+    conditions(result)  # every combination must be a valid configuration, too
+    return result
 
 
 def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
                      sha256: str = "") -> Experiment:
-    """Check parsed TOML data and build an `Experiment`."""
+    """Check parsed TOML data and build an `Experiment`. Without `sha256`, the experiment's
+    identity is the hash of its data (as canonical JSON)."""
+    if not sha256:
+        sha256 = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()
+                                ).hexdigest()
 
     def fail(key: str, message: str) -> ExperimentError:
         return ExperimentError(f"{where}: {key}: {message}")

@@ -43,21 +43,34 @@ class EventLog:
             totals[kind] += count
         return totals
 
+    def latest(self, count: int) -> pd.DataFrame:
+        """The last `count` events (cheap: reads only the newest chunks)."""
+        chunks, total = [], 0
+        for chunk in reversed(self._chunks):
+            chunks.append(chunk)
+            total += len(chunk[2])
+            if total >= count:
+                break
+        return self._frame(chunks[::-1]).tail(count)
+
     def frame(self) -> pd.DataFrame:
         """All events so far, in the order they happened."""
-        if not self._chunks:
+        return self._frame(self._chunks)
+
+    def _frame(self, chunks) -> pd.DataFrame:
+        if not chunks:
             return pd.DataFrame({
                 "step": pd.Series(dtype="int64"),
                 "event": pd.Categorical([], categories=EVENT_KINDS),
                 "person": pd.Series(dtype="int64"), "tribe": pd.Series(dtype="int64"),
                 "other": pd.Series(dtype="int64"), "detail": pd.Series(dtype="object")})
-        sizes = [len(chunk[2]) for chunk in self._chunks]
+        sizes = [len(chunk[2]) for chunk in chunks]
         return pd.DataFrame({
-            "step": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int64),
-            "event": pd.Categorical(np.repeat([c[1] for c in self._chunks], sizes),
+            "step": np.repeat([c[0] for c in chunks], sizes).astype(np.int64),
+            "event": pd.Categorical(np.repeat([c[1] for c in chunks], sizes),
                                     categories=EVENT_KINDS),
-            "person": np.concatenate([c[2] for c in self._chunks]),
-            "tribe": np.concatenate([c[3] for c in self._chunks]),
-            "other": np.concatenate([c[4] for c in self._chunks]),
-            "detail": np.repeat([c[5] for c in self._chunks], sizes).astype(object),
+            "person": np.concatenate([c[2] for c in chunks]),
+            "tribe": np.concatenate([c[3] for c in chunks]),
+            "other": np.concatenate([c[4] for c in chunks]),
+            "detail": np.repeat([c[5] for c in chunks], sizes).astype(object),
         })

@@ -13,7 +13,7 @@ from agents.arrays import group_order, group_sum, random_members, rank_within, r
 from agents.communities import Communities
 from agents.people import EXIT_REASONS, People
 from agents.tribes import ORIGINS, Tribes
-from model.config import Config
+from model.config import Config, ConfigError
 from model.events import EventLog
 from model.governance import make_policy
 from model.kanban import STAGES, Board
@@ -29,6 +29,8 @@ class Organization(mesa.Model):
         config: a validated `Config`; if None, one is built from `preset` and `kwargs`.
         preset: name of a preset (see `model.presets.PRESETS`); unused when `config` is given.
         rng: seed or numpy Generator, as for `mesa.Model`; a seed fixes the run bit for bit.
+        scenario: ignored when it is Mesa's empty base scenario (SolaraViz passes one on
+            Reset under Mesa 3.5); any other scenario raises ConfigError.
         **kwargs: parameters by name, applied over the preset (or over `config`).
 
     Attributes:
@@ -41,8 +43,13 @@ class Organization(mesa.Model):
     """
 
     def __init__(self, config: Config | None = None, *, preset: str | None = None,
-                 rng: Any = None, **kwargs: Any) -> None:
-        # the name `kwargs` matters: Mesa's SolaraViz only accepts extra parameters under it
+                 rng: Any = None, scenario: Any = None, **kwargs: Any) -> None:
+        # the name `kwargs` matters: Mesa's SolaraViz only accepts extra parameters under it.
+        # Mesa 3.5's SolaraViz passes an empty base `Scenario` on Reset; parameters come from
+        # the configuration here, so only that empty scenario is accepted.
+        if scenario is not None and type(scenario).__name__ != "Scenario":
+            raise ConfigError(f"scenario: {type(scenario).__name__} is not supported; pass "
+                              "parameters by name or as a Config")
         if config is None:
             config = Config.build(preset, **kwargs)
         elif kwargs:
@@ -200,10 +207,11 @@ class Organization(mesa.Model):
                                  overhead=self.leadership.overhead(self.cfg))
         self.move(founders, ids, "found")
         self.move(peer, ids[owner], "cofound")
+        self.events.add(self.steps, "founded", founders, ids, -1, "bottom-up")
         if self.leadership.single_leader:
             self.tribes.leader[ids] = founders
             self.tribes.leader_since[ids] = self.steps
-        self.events.add(self.steps, "founded", founders, ids, -1, "bottom-up")
+            self.events.add(self.steps, "leader_changed", founders, ids, -1, "founder")
 
     def end_tribes(self, ids: np.ndarray, detail: str) -> None:
         """Tribes `ids` cease to exist: members become unaffiliated, open items go back to the

@@ -64,27 +64,27 @@ def test_step_play_switch_preset_in_a_browser(page, app_url):
             if r.status >= 400 else None)
     page.set_viewport_size({"width": 1400, "height": 1100})
     page.goto(app_url)
-    page.get_by_text("Step: 0").wait_for(timeout=90_000)
+    page.get_by_text("Latest events, step 0").wait_for(timeout=90_000)
     page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=60_000)
     before = image_sources(page)
 
     step = page.get_by_role("button", name="Step", exact=True)
     for k in range(1, 4):
         step.click()
-        page.get_by_text(f"Step: {k}").wait_for(timeout=30_000)
+        page.get_by_text(f"Latest events, step {k}").wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     after = image_sources(page)
     changed = sum(a != b for a, b in zip(before, after, strict=False))
     assert changed >= 3, "the network and the charts should redraw after stepping"
-    assert page.get_by_text("Latest events").is_visible()
+    assert page.get_by_text("Latest events, step 3").is_visible()
     assert page.get_by_text("(limit 3)").first.is_visible()  # pull: WIP limits shown
 
     page.get_by_label("Governance preset").click(force=True)
     page.get_by_role("option", name="hierarchy").click()
     page.get_by_role("button", name="Reset", exact=True).click()
-    page.get_by_text("Step: 0").wait_for(timeout=30_000)
+    page.get_by_text("Latest events, step 0").wait_for(timeout=30_000)
     step.click()
-    page.get_by_text("Step: 1").wait_for(timeout=30_000)
+    page.get_by_text("Latest events, step 1").wait_for(timeout=30_000)
     page.get_by_text("(no limit)").first.wait_for(timeout=30_000)  # push: no WIP limits
 
     ARTIFACTS.mkdir(exist_ok=True)

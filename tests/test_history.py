@@ -97,3 +97,37 @@ snapshot_every = { low = 0, high = 5 }
         indices = group.set_index("parameter")["mu_star"]
         assert indices["snapshot_every"] == 0.0  # output only: no effect on the model
         assert indices["arrival_rate"] > 0
+
+
+def test_leader_spells_agree_with_the_recorded_leaders_at_every_step():
+    m = Organization(people=200, rng=1)
+    history = {}  # (tribe, person) -> steps led
+    for _ in range(150):
+        m.step()
+        t = m.tribes
+        for tribe in t.living():
+            if t.leader[tribe] >= 0:
+                history.setdefault((int(tribe), int(t.leader[tribe])), set()).add(m.steps)
+    spells = leader_spells(m.event_log(), m.steps)
+    assert (spells["duration"] >= 0).all()
+    led = {}
+    for row in spells.itertuples(index=False):
+        led.setdefault((row.tribe, row.person), set()).update(range(max(row.start, 1),
+                                                                    row.end + (not row.ended)))
+    # each step someone was recorded as leader is covered by one of their spells
+    for key, steps in history.items():
+        assert steps <= led.get(key, set()), key
+    assert set(spells["why"][spells["ended"]]) <= {"emergent", "switch", "leave", "exit",
+                                                   "conflict", "dissolved", "merged", "split",
+                                                   "assigned", "found", "cofound"}
+
+
+def test_founders_leaderships_are_logged():
+    m = Organization(people=300, rng=2, found_rate=1.0, found_threshold=1.0)
+    m.run(5)
+    events = m.event_log()
+    founded = events[(events["event"] == "founded") & (events["detail"] == "bottom-up")]
+    led = events[(events["event"] == "leader_changed") & (events["detail"] == "founder")]
+    assert len(founded) > 0
+    assert set(zip(founded["person"], founded["tribe"], strict=True)) == set(
+        zip(led["person"], led["tribe"], strict=True))

@@ -99,7 +99,7 @@ def test_event_feed_lists_the_latest_events(model):
     events = model.event_log()
     assert lines and lines[0].startswith(f"step {events['step'].iloc[-1]}")
     box, rc = solara.render(views.EventFeed(model), handle_error=False)
-    assert rc.find(v.CardTitle).widget.children == ["Latest events"]
+    assert rc.find(v.CardTitle).widget.children == [f"Latest events, step {model.steps}"]
 
 
 def test_time_series_plot_the_step_table(model):

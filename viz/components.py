@@ -21,9 +21,8 @@ from viz.layout import layout_for
 matplotlib.use("Agg")
 
 PALETTE = matplotlib.colormaps["tab20"]
-EVENT_VERBS = {"joined": "joined", "left": "left", "founded": "founded", "dissolved": "dissolved",
-               "split": "split off from", "merged": "absorbed", "leader_changed": "now leads",
-               "pivoted": "pivoted", "exited": "left the organization", "hired": "was hired"}
+EVENT_VERBS = {"joined": "joined", "left": "left", "leader_changed": "now leads",
+               "exited": "left the organization", "hired": "was hired"}
 
 
 def tribe_colour(tribe_ids: np.ndarray) -> np.ndarray:
@@ -155,16 +154,23 @@ def KanbanView(model):
 
 def event_lines(model, last: int = 12) -> list[str]:
     """The latest events, newest first, in words."""
-    events = model.event_log()
+    events = model.events.latest(4 * last)
     events = events[events["event"] != "conflict"].tail(last).iloc[::-1]
     lines = []
     for step, kind, person, tribe, other, detail in events.itertuples(index=False):
-        who = f"person {person}" if person >= 0 else f"tribe {tribe}"
-        where = f" tribe {tribe}" if person >= 0 and tribe >= 0 else ""
-        if kind == "merged":
-            where = f" tribe {other}"
-        lines.append(f"step {step}: {who} {EVENT_VERBS.get(kind, kind)}{where}"
-                     + (f" ({detail})" if detail else ""))
+        if kind == "split":
+            text = f"tribe {tribe} split off from tribe {other}"
+        elif kind == "merged":
+            text = f"tribe {tribe} absorbed tribe {other}"
+        elif kind in ("dissolved", "pivoted"):
+            text = f"tribe {tribe} {kind}"
+        elif kind == "founded":
+            text = f"person {person} founded tribe {tribe}" if person >= 0 else \
+                f"tribe {tribe} was founded"
+        else:
+            where = f" tribe {tribe}" if tribe >= 0 else ""
+            text = f"person {person} {EVENT_VERBS.get(kind, kind)}{where}"
+        lines.append(f"step {step}: {text}" + (f" ({detail})" if detail else ""))
     return lines
 
 
@@ -173,7 +179,8 @@ def EventFeed(model):
     """The latest joins, departures, foundings and leader changes."""
     update_counter.get()
     lines = event_lines(model)
-    with solara.Card("Latest events"):
+    # the step is shown here too: Mesa's own counter reads "Step" in 3.3 and "Time" in 3.5
+    with solara.Card(f"Latest events, step {model.steps}"):
         with solara.Column(gap="2px"):
             for line in lines or ["No events yet."]:
                 solara.Text(line)
