@@ -28,6 +28,7 @@ class Summary:
     baseline: str  # a label, or "factor=level" when each condition has its own baseline
     runs: int
     failed: int
+    codes: tuple[str, ...] = ()  # code versions the runs were made with
 
 
 def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float, int]:
@@ -114,8 +115,9 @@ def summarize(folder: str | Path, baseline: str | None = None,
             paired.append({"condition": condition, "label": label, "baseline": base_of[label],
                            "metric": metric, "difference": mean, "low": low, "high": high,
                            "n": n})
+    codes = tuple(sorted(runs["code"].unique())) if "code" in runs else ()
     return Summary(pd.DataFrame(rows), pd.DataFrame(paired), description, len(runs),
-                   len(store.failures()))
+                   len(store.failures()), codes)
 
 
 def write_summary(summary: Summary, folder: str | Path) -> list[Path]:
@@ -148,6 +150,9 @@ def format_summary(summary: Summary, metrics: tuple[str, ...] = ("throughput", "
                          & (summary.paired["label"] != summary.paired["baseline"])]
     lines = [f"{summary.runs} runs ({summary.failed} failed); mean [95% CI] over replicates",
              wide.to_string(), ""]
+    if len(summary.codes) > 1:
+        lines.insert(0, f"warning: the runs come from {len(summary.codes)} code versions "
+                        f"({', '.join(c[:12] for c in summary.codes)}); see the `code` column")
     if not par.empty:
         diff = par.assign(value=[cell(m, lo, hi) for m, lo, hi in
                                  par[["difference", "low", "high"]].itertuples(index=False)])

@@ -283,6 +283,6 @@ def profile(m: Organization, steps: int) -> pd.DataFrame:
     return pd.DataFrame({
         "phase": [ph.label for ph in m.plan],
         "seconds": spent,
-        "share": spent / spent.sum(),
+        "share": spent / spent.sum() if spent.sum() > 0 else spent,
         "ns_per_person_step": spent / max(people, 1) * 1e9,
     })

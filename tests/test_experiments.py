@@ -387,3 +387,15 @@ def test_sweep_and_summarize_from_the_command_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "factors.preset" in result.stderr and "chaos" in result.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    first = sorted((tmp_path / "out" / "runs").glob("*.parquet"))[0]
+    frame = pd.read_parquet(first)
+    frame["code"] = "0123456789abcdef-older"
+    frame.to_parquet(first, index=False)
+    summary = summarize(tmp_path / "out")
+    assert len(summary.codes) == 2
+    assert format_summary(summary).startswith("warning: the runs come from 2 code versions")
