@@ -18,6 +18,14 @@ def test_person_agents_read_and_write_the_arrays():
     assert m.people.engagement[5] == np.float32(0.9)
     assert set(person.ties) <= set(range(m.people.n))
     assert person.tenure == 0 and person.active and person.exit_reason == ""
+    cfg = m.cfg
+    practitioner = int(np.flatnonzero(m.people.top_skill[: m.people.n]
+                                      >= cfg.practice_threshold)[0])
+    agent = m.person(practitioner)
+    passion, skill = m.people.passion[practitioner], m.people.skill[practitioner]
+    assert agent.interests == np.flatnonzero(passion >= cfg.interest_threshold).tolist()
+    assert agent.practices == np.flatnonzero(skill >= cfg.practice_threshold).tolist()
+    assert practitioner in m.communities_of_practice[agent.practices[0]].member_ids
 
 
 def test_every_person_and_living_tribe_has_an_agent_and_dead_tribes_lose_theirs():
