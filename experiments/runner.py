@@ -145,7 +145,8 @@ def prepare(experiment: Experiment, store: Store) -> list[Task]:
 
 def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
               scheduler: str | None = None, dask_workers: int | None = None,
-              retry_failed: bool = False, progress: bool = True) -> SweepReport:
+              retry_failed: bool = False, progress: bool = True,
+              connect_timeout: float = 30.0) -> SweepReport:
     """Run every task not yet stored; return the report.
 
     Args:
@@ -156,6 +157,7 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
         dask_workers: start a local Dask cluster with this many worker processes.
         retry_failed: also run again the runs recorded as failed.
         progress: show a progress bar with the time left.
+        connect_timeout: seconds to wait for a Dask scheduler to answer.
     """
     store = Store(out)
     all_tasks = prepare(experiment, store)
@@ -172,7 +174,7 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
 
         bar = tqdm(total=len(todo), unit="run", desc=experiment.name)
     try:
-        for outcome in _execute(todo, workers, scheduler, dask_workers):
+        for outcome in _execute(todo, workers, scheduler, dask_workers, connect_timeout):
             if outcome.error is None:
                 store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
                 report.stored += 1
@@ -195,11 +197,11 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
 
 
 def _execute(todo: list[Task], workers: int | None, scheduler: str | None,
-             dask_workers: int | None) -> Iterator[Outcome]:
+             dask_workers: int | None, connect_timeout: float) -> Iterator[Outcome]:
     if not todo:
         return iter(())
     if scheduler is not None or dask_workers is not None:
-        return _on_dask(todo, scheduler, dask_workers)
+        return _on_dask(todo, scheduler, dask_workers, connect_timeout)
     if workers is None:
         workers = os.cpu_count() or 1
     if workers == 0:
@@ -227,8 +229,8 @@ def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
         pool.shutdown(wait=not running, cancel_futures=True)
 
 
-def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None
-             ) -> Iterator[Outcome]:
+def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None,
+             connect_timeout: float) -> Iterator[Outcome]:
     """A Dask cluster: an existing scheduler, or a local cluster started for this sweep."""
     from distributed import Client, LocalCluster, as_completed
 
@@ -237,7 +239,7 @@ def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     try:
-        client = Client(scheduler or cluster, timeout="30s")
+        client = Client(scheduler or cluster, timeout=f"{connect_timeout}s")
     except OSError as error:
         if cluster is not None:
             cluster.close()

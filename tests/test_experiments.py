@@ -191,6 +191,28 @@ def test_a_local_dask_cluster_gives_the_same_results(tmp_path):
                                   runs_without_order(tmp_path / "inline"))
 
 
+def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(write(tmp_path, SMALL))
+    run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        report = run_sweep(experiment, tmp_path / "tcp", scheduler=cluster.scheduler_address,
+                           progress=False)
+    assert report.stored == 12
+    pd.testing.assert_frame_equal(runs_without_order(tmp_path / "tcp"),
+                                  runs_without_order(tmp_path / "inline"))
+
+
+def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    experiment = load_experiment(write(tmp_path, SMALL))
+    with pytest.raises(ExperimentError, match="cannot connect"):
+        run_sweep(experiment, tmp_path / "out", scheduler="tcp://127.0.0.1:9", progress=False,
+                  connect_timeout=2)
+
+
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     experiment = load_experiment(write(tmp_path, SMALL))
     real = runner_module.run_task
