@@ -117,7 +117,7 @@ class Tribes(Table):
         mean_alignment = self.member_mean(people, people.alignment[: people.n])
         self.division[:n] = np.where(self.size[:n] > 1, 1.0 - mean_alignment, 0.0)
 
-    def pick_champions(self, people: People, market_demand: np.ndarray, cfg: Config) -> None:
+    def pick_champions(self, people: People, market_demand: np.ndarray) -> None:
         """The value champion is the member most attuned to the market; the innovation champion
         the member with the most initiative and skill."""
         n_people = people.n

@@ -14,7 +14,6 @@ from agents.arrays import Table, rank_within
 
 GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
-WIP_STAGES = (READY, DOING, REVIEW)
 
 
 class Items(Table):

@@ -103,7 +103,7 @@ def leadership(m: Organization) -> None:
     assessed."""
     p, tribes = m.people, m.tribes
     tribes.count_members(p)
-    tribes.pick_champions(p, m.market.demand, m.cfg)
+    tribes.pick_champions(p, m.market.demand)
     m.leadership.select(m)
     m.leadership.quality(m)
 

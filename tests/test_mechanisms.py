@@ -418,8 +418,8 @@ def test_a_new_hire_is_introduced_to_the_leavers_contacts():
     contacts = {j for j in m.people.tie_to[leaver] if j >= 0}
     m.people.active[leaver] = False
     hire = m.hire(np.array([leaver]))[0]
-    ties = set(m.person(hire).ties) if hire < len(m._person_agents) else {
-        int(j) for j in m.people.tie_to[hire] if j >= 0}
+    p = m.people
+    ties = {int(j) for j, w in zip(p.tie_to[hire], p.tie_w[hire], strict=True) if j >= 0 and w > 0}
     assert ties and ties <= contacts
     assert m.people.unit[hire] == m.people.unit[leaver]
 
