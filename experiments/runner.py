@@ -160,40 +160,41 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
         connect_timeout: seconds to wait for a Dask scheduler to answer.
     """
     store = Store(out)
-    all_tasks = prepare(experiment, store)
-    done = store.done()
-    failed_before = set(store.failures())
-    todo = [t for t in all_tasks if t.run_id not in done
-            and (retry_failed or t.run_id not in failed_before)]
-    report = SweepReport(expected=len(all_tasks), skipped=len(all_tasks) - len(todo))
-    report.failed = sorted(failed_before - {t.run_id for t in todo} - done)
-    start = time.perf_counter()
-    bar = None
-    if progress and todo:
-        from tqdm.auto import tqdm
+    with store.owned():
+        all_tasks = prepare(experiment, store)
+        done = store.done()
+        failed_before = set(store.failures())
+        todo = [t for t in all_tasks if t.run_id not in done
+                and (retry_failed or t.run_id not in failed_before)]
+        report = SweepReport(expected=len(all_tasks), skipped=len(all_tasks) - len(todo))
+        report.failed = sorted(failed_before - {t.run_id for t in todo} - done)
+        start = time.perf_counter()
+        bar = None
+        if progress and todo:
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(todo), unit="run", desc=experiment.name)
-    try:
-        for outcome in _execute(todo, workers, scheduler, dask_workers, connect_timeout):
-            if outcome.error is None:
-                store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
-                report.stored += 1
-            else:
-                store.save_failure(outcome.task.run_id, {
-                    "run_id": outcome.task.run_id, "error": outcome.error,
-                    "traceback": outcome.trace, "preset": outcome.task.preset,
-                    "settings": {**outcome.task.base, **outcome.task.values},
-                    "replicate": outcome.task.replicate, "seed": outcome.task.seed})
-                report.failed.append(outcome.task.run_id)
+            bar = tqdm(total=len(todo), unit="run", desc=experiment.name)
+        try:
+            for outcome in _execute(todo, workers, scheduler, dask_workers, connect_timeout):
+                if outcome.error is None:
+                    store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
+                    report.stored += 1
+                else:
+                    store.save_failure(outcome.task.run_id, {
+                        "run_id": outcome.task.run_id, "error": outcome.error,
+                        "traceback": outcome.trace, "preset": outcome.task.preset,
+                        "settings": {**outcome.task.base, **outcome.task.values},
+                        "replicate": outcome.task.replicate, "seed": outcome.task.seed})
+                    report.failed.append(outcome.task.run_id)
+                if bar is not None:
+                    bar.update(1)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
             if bar is not None:
-                bar.update(1)
-    except KeyboardInterrupt:
-        report.interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
-        report.seconds = time.perf_counter() - start
-    return report
+                bar.close()
+            report.seconds = time.perf_counter() - start
+        return report
 
 
 def _execute(todo: list[Task], workers: int | None, scheduler: str | None,

@@ -8,7 +8,9 @@
 
 A run is stored when its file in `runs/` exists; files are renamed into place only when
 complete, so a sweep killed at any moment leaves only whole runs, and starting it again skips
-them. `runs/` and `steps/` load directly in pandas, polars or DuckDB.
+them. One sweep at a time owns a folder (`DIR/.lock`); on taking it, the sweep removes the
+temporary files a killed writer left behind. `runs/` and `steps/` load directly in pandas,
+polars or DuckDB.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.dataset as ds
+from filelock import FileLock, Timeout
 
 PACKAGES = ("numpy", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")
@@ -64,6 +68,33 @@ class Store:
         self.steps = self.root / "steps"
         self.failed = self.root / "failed"
         self.manifest_path = self.root / "manifest.json"
+
+    @contextmanager
+    def owned(self) -> Iterator[None]:
+        """Hold the folder for one sweep; remove what a killed writer left half-written.
+
+        Raises:
+            ExperimentError: another sweep is writing to this folder.
+        """
+        from experiments.spec import ExperimentError
+
+        if self.root.exists() and not self.root.is_dir():
+            raise ExperimentError(f"{self.root}: exists and is not a folder")
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.root / ".lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise ExperimentError(f"{self.root}: another sweep is writing to this folder; "
+                                  "wait for it or use another --out folder") from None
+        try:
+            # the lock is ours, so no writer is alive: any temporary file is a killed one's
+            for folder in (self.root, self.runs, self.steps, self.failed):
+                for leftover in folder.glob(".tmp-*"):
+                    leftover.unlink()
+            yield
+        finally:
+            lock.release()
 
     def done(self) -> set[str]:
         """Ids of the stored runs."""

@@ -421,3 +421,25 @@ def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
     summary = summarize(tmp_path / "out")
     assert len(summary.codes) == 2
     assert format_summary(summary).startswith("warning: the runs come from 2 code versions")
+
+
+def test_a_folder_another_sweep_is_writing_to_is_refused(tmp_path):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    out = tmp_path / "out"
+    with Store(out).owned():
+        with pytest.raises(ExperimentError, match="another sweep is writing"):
+            run_sweep(experiment, out, workers=0, progress=False)
+    assert run_sweep(experiment, out, workers=0, progress=False).stored == 12
+
+
+def test_a_killed_writers_half_written_files_are_removed_on_resume(tmp_path):
+    experiment = load_experiment(write(tmp_path, SMALL))
+    out = tmp_path / "out"
+    run_sweep(experiment, out, workers=0, progress=False)
+    leftovers = [out / "runs" / ".tmp-abc.parquet", out / ".tmp-def.json"]
+    for path in leftovers:
+        path.write_bytes(b"half a file")
+    again = run_sweep(experiment, out, workers=0, progress=False)
+    assert again.stored == 0 and again.skipped == 12
+    assert not any(path.exists() for path in leftovers)
+    assert len(Store(out).read_runs()) == 12
