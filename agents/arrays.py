@@ -137,7 +137,7 @@ def group_sum(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarr
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:
     """Scale each row to unit Euclidean length in place (a zero row stays zero); return it."""
-    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms = np.sqrt(row_dot(matrix, matrix))
     np.divide(matrix, norms[:, None], out=matrix, where=norms[:, None] > 0)
     return matrix
 
@@ -166,8 +166,12 @@ def column_sum(matrix: np.ndarray) -> np.ndarray:
 
 
 def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dot product of matching rows of two (n, k) arrays."""
-    return np.einsum("ij,ij->i", a, b)
+    """Dot product of matching rows of two (n, k) arrays, summed from the first column to the
+    last (the order the compiled kernels in `agents.kernels` use)."""
+    out = a[:, 0] * b[:, 0]
+    for column in range(1, a.shape[1]):
+        out += a[:, column] * b[:, column]
+    return out
 
 
 def gini(values: np.ndarray) -> float:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import Table, column_sum, normalize_rows, row_any, row_dot, row_max
+from agents import kernels
+from agents.arrays import Table, normalize_rows, row_any
 
 if TYPE_CHECKING:
     from agents.tribes import Tribes
@@ -86,10 +87,9 @@ class People(Table):
         Returns:
             (fit, alignment, skill_use, belonging), one value per person.
         """
-        alignment = row_dot(self.passion[persons], tribes.purpose[tribe_ids])
-        skill_use = row_dot(self.skill[persons], tribes.demand[tribe_ids])
-        in_tribe = self.tribe[self.tie_to[persons]] == tribe_ids[:, None]
-        tie_weight = np.einsum("ij,ij->i", self.tie_w[persons], in_tribe.astype(np.float32))
+        alignment, skill_use, tie_weight = kernels.fit_terms(
+            persons, tribe_ids, self.passion, tribes.purpose, self.skill, tribes.demand,
+            self.tribe, self.tie_to, self.tie_w)
         belonging = 1.0 - np.exp(-tie_weight / cfg.belonging_scale, dtype=np.float32)
         total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
         fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
@@ -121,32 +121,13 @@ class People(Table):
         engagement = self.engagement[:n]
         engagement += cfg.engagement_rate * active * (self.fit[:n] - engagement)
         self.commitment[:n] += cfg.commitment_rate * active * (engagement - self.commitment[:n])
-        self._learn(tribes, cfg)
+        # communities of practice pull skills toward stronger peers; tribe work teaches its mix
+        self.top_skill[:n] = kernels.learn(
+            self.skill[:n], self.active[:n], engagement, self.tribe[:n], tribes.demand,
+            cfg.practice_threshold, cfg.practice_learning, cfg.doing_learning)
         members = np.flatnonzero(self.tribe[:n] >= 0)
         if len(members) and cfg.passion_drift > 0:
-            passion = self.passion[members]
-            passion += cfg.passion_drift * (tribes.purpose[self.tribe[members]] - passion)
-            self.passion[members] = normalize_rows(passion)
-
-    def _learn(self, tribes: Tribes, cfg: Config) -> None:
-        """Communities of practice pull skills toward stronger peers; tribe work teaches its mix."""
-        n = self.n
-        skill = self.skill[:n]
-        practising = (skill >= cfg.practice_threshold) & self.active[:n, None]
-        # expert level of each community: the skill-weighted mean skill of its members
-        weight = skill * practising
-        mass = column_sum(weight)
-        expert = np.divide(column_sum(weight * skill), mass, out=np.zeros_like(mass),
-                           where=mass > 0)
-        engagement = self.engagement[:n, None]
-        gain = (cfg.practice_learning * engagement) * practising * np.maximum(expert - skill, 0)
-        if cfg.doing_learning > 0:
-            tribe = self.tribe[:n]
-            member = (tribe >= 0)[:, None]
-            demand = tribes.demand[np.maximum(tribe, 0)]
-            gain += (cfg.doing_learning * engagement) * member * demand * (1.0 - skill)
-        np.minimum(skill + gain, 1.0, out=skill)
-        self.top_skill[:n] = row_max(skill)
+            kernels.drift(self.passion, members, tribes.purpose, self.tribe, cfg.passion_drift)
 
     # ------------------------------------------------------------------ decide
     def exit_probability(self, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
@@ -169,16 +150,7 @@ class People(Table):
         self.tie_w[:n] *= 1.0 - cfg.tie_decay
         if len(workers) == 0 or cfg.tie_growth == 0:
             return
-        weights = self.tie_w[workers]
-        match = self.tie_to[workers] == partners[:, None]
-        known = row_any(match)
-        slot = np.where(known, match.argmax(axis=1), weights.argmin(axis=1))
-        current = weights[np.arange(len(workers)), slot]
-        grown = np.where(known, current + cfg.tie_growth * (1.0 - current), cfg.tie_growth)
-        # a new tie replaces the weakest one only if that one is weaker than the new tie
-        keep = known | (current < cfg.tie_growth)
-        self.tie_to[workers[keep], slot[keep]] = partners[keep]
-        self.tie_w[workers[keep], slot[keep]] = grown[keep]
+        kernels.strengthen_ties(self.tie_to, self.tie_w, workers, partners, cfg.tie_growth)
 
     def add_ties(self, persons: np.ndarray, targets: np.ndarray, weight: float = 0.3) -> None:
         """Tie each of `persons` to the matching entry of `targets` (in a free or the weakest

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import kernels
 from agents.arrays import Table, group_argmax, group_sum, normalize_rows
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class Tribes(Table):
         weight = people.engagement[members] + 1e-6
         t = people.tribe[members]
         mass = np.bincount(t, weights=weight, minlength=n)
-        profile = group_sum(t, people.skill[members] * weight[:, None], n)
+        profile = kernels.group_weighted_sum(members, t, people.skill, weight, n)
         self.skill_profile[:n] = profile / np.maximum(mass, 1e-12)[:, None]
         horizon = self.capacity[:n] * cfg.load_horizon
         load = np.divide(open_effort, horizon, out=np.zeros(n), where=horizon > 0)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import group_order, group_sum, rank_within
+from agents import kernels
+from agents.arrays import group_order, rank_within, row_dot
 from model import lifecycle
 from model.kanban import DOING, READY, REVIEW
 from model.metrics import measure
@@ -157,7 +158,7 @@ def work(m: Organization) -> None:
     per_capita = 1.0 / (1.0 + cfg.coordination_cost * np.maximum(size - 1, 0))
     capacity = total_effort * per_capita * tribes.effectiveness[:nt]
     tribes.capacity[:nt] = capacity
-    profile = group_sum(t, p.skill[members] * effort[:, None], nt)
+    profile = kernels.group_weighted_sum(members, t, p.skill, effort, nt)
     profile /= np.maximum(total_effort, 1e-12)[:, None]
 
     items = board.items
@@ -168,17 +169,18 @@ def work(m: Organization) -> None:
     multitask = 1.0 / (1.0 + cfg.switch_cost * np.maximum(per_member - 1.0, 0.0))
     rate = np.divide(capacity * multitask, d, out=np.zeros(nt), where=d > 0)
     it = items.tribe[doing]
-    match = np.einsum("ij,ij->i", items.needs[doing], profile[it])
+    match = kernels.mixed_dot(items.needs, doing, profile, it)
     items.remaining[doing] -= (rate[it] * match).astype(np.float32)
 
     # each member's share of that progress: e_i * (C_t / E_t) * mu_t * (s_i . mean needs_t)
-    mean_needs = np.divide(group_sum(it, items.needs[doing], nt), d[:, None],
+    needs = kernels.group_weighted_sum(doing, it, items.needs, np.ones(len(doing), np.float32),
+                                       nt)
+    mean_needs = np.divide(needs, d[:, None],
                            out=np.zeros((nt, cfg.domains)), where=d[:, None] > 0)
     unit = np.divide(capacity * multitask, total_effort, out=np.zeros(nt),
                      where=total_effort > 0)
     contribution = np.zeros(n, dtype=np.float32)
-    contribution[members] = effort * unit[t] * np.einsum("ij,ij->i", p.skill[members],
-                                                         mean_needs[t])
+    contribution[members] = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
     p.contribution[:n] = contribution
     p.contribution_total[:n] += contribution
     p.reputation[:n] += contribution - cfg.reputation_decay * p.reputation[:n]
@@ -211,7 +213,7 @@ def flow(m: Organization) -> None:
         done = review[rank < quota[items.tribe[review]]]
         t = items.tribe[done]
         lead = items.wip_age[done]
-        alignment = np.einsum("ij,ij->i", items.purpose[done], tribes.purpose[t])
+        alignment = row_dot(items.purpose[done], tribes.purpose[t])
         delivered = (items.value[done] * (0.5 + 0.5 * alignment)
                      * np.exp(-cfg.cost_of_delay * lead))
         board.finish(done, delivered)

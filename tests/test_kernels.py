@@ -1,0 +1,153 @@
+"""The compiled kernels give the numpy versions' results bit for bit, kernel by kernel and over
+whole runs of every preset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agents import kernels
+from model import PRESETS, Organization
+
+numba = pytest.importorskip("numba", reason="the compiled kernels need numba (extra 'fast')")
+
+N, THEMES, DOMAINS, SLOTS, TRIBES = 5_000, 8, 6, 8, 120
+
+
+@pytest.fixture
+def state():
+    rng = np.random.default_rng(7)
+    tribe = rng.integers(-1, TRIBES, N).astype(np.int32)
+    tie_to = rng.integers(-1, N, (N, SLOTS)).astype(np.int32)
+    tie_w = rng.random((N, SLOTS), dtype=np.float32)
+    tie_w[tie_to < 0] = 0.0
+    return {
+        "passion": rng.random((N, THEMES), dtype=np.float32),
+        "purpose": rng.random((TRIBES, THEMES), dtype=np.float32),
+        "skill": rng.random((N, DOMAINS), dtype=np.float32),
+        "demand": rng.random((TRIBES, DOMAINS), dtype=np.float32),
+        "engagement": rng.random(N, dtype=np.float32),
+        "active": rng.random(N) < 0.9,
+        "tribe": tribe, "tie_to": tie_to, "tie_w": tie_w,
+        "members": np.flatnonzero(tribe >= 0),
+        "rng": rng,
+    }
+
+
+def both(name, *args):
+    """Run kernel `name` in its numpy and compiled versions on copies of `args`."""
+    numpy_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    numba_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    return (getattr(kernels, f"_{name}_numpy")(*numpy_args), numpy_args,
+            getattr(kernels, f"_{name}_numba")(*numba_args), numba_args)
+
+
+def assert_same(a, b):
+    if isinstance(a, tuple | list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert_same(x, y)
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    else:
+        assert a == b
+
+
+def test_fit_terms(state):
+    s = state
+    result = both("fit_terms", s["members"], s["tribe"][s["members"]], s["passion"], s["purpose"],
+                  s["skill"], s["demand"], s["tribe"], s["tie_to"], s["tie_w"])
+    assert_same(result[0], result[2])
+    alignment, skill_use, tie_weight = result[0]
+    i, t = s["members"][3], s["tribe"][s["members"][3]]
+    assert alignment[3] == pytest.approx(float(s["passion"][i] @ s["purpose"][t]), rel=1e-6)
+    assert skill_use[3] == pytest.approx(float(s["skill"][i] @ s["demand"][t]), rel=1e-6)
+    inside = s["tribe"][s["tie_to"][i]] == t
+    assert tie_weight[3] == pytest.approx(float(s["tie_w"][i][inside].sum()), rel=1e-6)
+
+
+@pytest.mark.parametrize("doing_rate", [0.0, 0.02])
+def test_learn(state, doing_rate):
+    s = state
+    result = both("learn", s["skill"], s["active"], s["engagement"], s["tribe"], s["demand"],
+                  np.float32(0.3), 0.05, doing_rate)
+    assert_same(result[0], result[2])  # top skill
+    assert_same(result[1][0], result[3][0])  # the skills, changed in place
+    grown = result[1][0]
+    assert (grown >= s["skill"]).all() and (grown > s["skill"]).any() and (grown <= 1).all()
+
+
+def test_drift(state):
+    s = state
+    result = both("drift", s["passion"], s["members"], s["purpose"], s["tribe"], 0.05)
+    assert_same(result[1][0], result[3][0])
+    moved = result[1][0]
+    assert np.allclose(np.linalg.norm(moved[s["members"]], axis=1), 1.0, atol=1e-5)
+    outside = s["tribe"] < 0
+    assert np.array_equal(moved[outside], s["passion"][outside])
+
+
+def test_group_weighted_sum(state):
+    s = state
+    weights = s["engagement"][s["members"]]
+    result = both("group_weighted_sum", s["members"], s["tribe"][s["members"]], s["skill"],
+                  weights, TRIBES)
+    assert_same(result[0], result[2])
+    t = 5
+    inside = s["members"][s["tribe"][s["members"]] == t]
+    expected = (s["skill"][inside] * s["engagement"][inside, None]).sum(axis=0)
+    assert np.allclose(result[0][t], expected, rtol=1e-5)
+
+
+def test_mixed_dot(state):
+    s = state
+    right = s["rng"].random((TRIBES, DOMAINS))
+    rows, right_rows = s["members"], s["tribe"][s["members"]]
+    result = both("mixed_dot", s["skill"], rows, right, right_rows)
+    assert_same(result[0], result[2])
+    assert result[0].dtype == np.float64
+
+
+def test_strengthen_ties(state):
+    s = state
+    workers = s["rng"].choice(N, 2_000, replace=False)
+    partners = np.where(s["rng"].random(2_000) < 0.5,
+                        np.maximum(s["tie_to"][workers, 2], 0),  # half an existing tie
+                        s["rng"].integers(0, N, 2_000)).astype(np.int32)
+    result = both("strengthen_ties", s["tie_to"], s["tie_w"], workers, partners, 0.3)
+    assert_same(result[1][:2], result[3][:2])
+    tie_to, tie_w = result[1][0], result[1][1]
+    match = s["tie_to"][workers] == partners[:, None]
+    known = match.any(axis=1)
+    first = match.argmax(axis=1)
+    assert 500 < known.sum() < 1_500
+    k = np.flatnonzero(known)
+    assert (tie_w[workers[k], first[k]] > s["tie_w"][workers[k], first[k]]).all()
+    new = np.flatnonzero(~known)
+    weakest = s["tie_w"][workers[new]].argmin(axis=1)
+    replaced = s["tie_w"][workers[new], weakest] < 0.3
+    assert replaced.any() and (~replaced).any()
+    assert np.array_equal(tie_to[workers[new], weakest] == partners[new], replaced)
+
+
+def run_state(preset: str, compiled: bool, monkeypatch) -> tuple:
+    monkeypatch.setattr(kernels, "COMPILED", compiled)
+    m = Organization(preset=preset, people=300, rng=11)
+    for _ in range(120):
+        m.step()
+    p = m.people
+    arrays = [getattr(p, name)[: p.n] for name in ("passion", "skill", "engagement", "tie_to",
+                                                   "tie_w", "tribe", "reputation")]
+    return m.step_table(), m.event_log(), arrays
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_a_run_is_the_same_bit_for_bit_with_and_without_numba(preset, monkeypatch):
+    steps_a, events_a, arrays_a = run_state(preset, False, monkeypatch)
+    steps_b, events_b, arrays_b = run_state(preset, True, monkeypatch)
+    assert steps_a["done_total"].iloc[-1] > 0
+    pd.testing.assert_frame_equal(steps_a, steps_b, check_exact=True)
+    pd.testing.assert_frame_equal(events_a, events_b, check_exact=True)
+    for a, b in zip(arrays_a, arrays_b, strict=True):
+        assert np.array_equal(a, b)
