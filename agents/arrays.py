@@ -104,6 +104,18 @@ def rank_within(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def first_within(groups: np.ndarray, keys: np.ndarray, quota: np.ndarray) -> np.ndarray:
+    """Whether each row is among the first `quota[group]` rows of its group by `keys`
+    (`rank_within`'s order); only groups with more rows than their quota are ranked."""
+    count = np.bincount(groups, minlength=len(quota))
+    crowded = (count[: len(quota)] > quota)[groups]
+    chosen = np.ones(len(groups), dtype=bool)
+    if crowded.any():
+        rank = rank_within(groups[crowded], keys[crowded])
+        chosen[crowded] = rank < quota[groups[crowded]]
+    return chosen
+
+
 def group_max(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Maximum of `values` per group (-inf for an empty group)."""
     values = np.asarray(values)

@@ -107,6 +107,17 @@ def _strengthen_ties_numpy(tie_to, tie_w, workers, partners, growth):
     tie_w[workers[keep], slot[keep]] = grown[keep]
 
 
+def _best_candidates_numpy(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile):
+    purpose, profile = tribe_purpose[slots], tribe_profile[slots]
+    score = np.empty(seen.shape, dtype=np.float32)
+    for j in range(seen.shape[1]):
+        score[:, j] = (row_dot(item_purpose[seen[:, j]], purpose)
+                       + row_dot(item_needs[seen[:, j]], profile))
+    pick = score.argmax(axis=1)
+    row = np.arange(len(slots))
+    return seen[row, pick], score[row, pick]
+
+
 # ---------------------------------------------------------------------------- compiled versions
 if numba is not None:
     _jit = numba.njit(cache=True, nogil=True)
@@ -232,6 +243,28 @@ if numba is not None:
                 tie_w[i, slot] = growth
 
 
+    @_jit
+    def _best_candidates_numba(seen, slots, item_purpose, tribe_purpose, item_needs,
+                               tribe_profile):
+        count = seen.shape[0]
+        claimed = np.empty(count, seen.dtype)
+        best = np.empty(count, np.float32)
+        for r in range(count):
+            t = slots[r]
+            for c in range(seen.shape[1]):
+                i = seen[r, c]
+                a = item_purpose[i, 0] * tribe_purpose[t, 0]
+                for j in range(1, item_purpose.shape[1]):
+                    a += item_purpose[i, j] * tribe_purpose[t, j]
+                b = item_needs[i, 0] * tribe_profile[t, 0]
+                for j in range(1, item_needs.shape[1]):
+                    b += item_needs[i, j] * tribe_profile[t, j]
+                score = a + b
+                if c == 0 or score > best[r]:
+                    claimed[r], best[r] = i, score
+        return claimed, best
+
+
 # ---------------------------------------------------------------------------- the interface
 def fit_terms(persons: np.ndarray, tribe_ids: np.ndarray, passion: np.ndarray,
               purpose: np.ndarray, skill: np.ndarray, demand: np.ndarray, tribe: np.ndarray,
@@ -288,3 +321,12 @@ def strengthen_ties(tie_to: np.ndarray, tie_w: np.ndarray, workers: np.ndarray,
     weakest slot if that tie is weaker than `growth` (in place; `workers` are distinct)."""
     kernel = _strengthen_ties_numba if COMPILED else _strengthen_ties_numpy
     kernel(tie_to, tie_w, workers, partners, growth)
+
+
+def best_candidates(seen: np.ndarray, slots: np.ndarray, item_purpose: np.ndarray,
+                    tribe_purpose: np.ndarray, item_needs: np.ndarray,
+                    tribe_profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each free slot (a tribe) and its row of candidate items `seen`, the best candidate
+    by purpose alignment plus skill match (the first on ties), and its score (float32)."""
+    kernel = _best_candidates_numba if COMPILED else _best_candidates_numpy
+    return kernel(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.arrays import Table, rank_within
+from agents.arrays import Table, first_within
 
 GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
@@ -112,8 +112,7 @@ class Board:
             return ready
         if room is not None:
             items = self.items
-            rank = rank_within(items.tribe[ready], items.since[ready])
-            ready = ready[rank < room[items.tribe[ready]]]
+            ready = ready[first_within(items.tribe[ready], items.since[ready], room)]
         self.move(ready, stage, step)
         return ready
 
@@ -132,9 +131,11 @@ class Board:
         items = self.items
         for stage, limit in limits.items():
             rows = self.in_stage(stage)
-            if len(rows):
-                rank = rank_within(items.tribe[rows], items.since[rows])
-                self.move(rows[rank >= limit], BACKLOG, step)
+            if len(rows) == 0:
+                continue
+            tribe = items.tribe[rows]
+            quota = np.full(tribe.max() + 1, limit)
+            self.move(rows[~first_within(tribe, items.since[rows], quota)], BACKLOG, step)
 
     def finish(self, rows: np.ndarray, delivered: np.ndarray) -> None:
         """Confirmed items leave the board as done, delivering `delivered` value."""

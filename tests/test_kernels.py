@@ -151,3 +151,22 @@ def test_a_run_is_the_same_bit_for_bit_with_and_without_numba(preset, monkeypatc
     pd.testing.assert_frame_equal(events_a, events_b, check_exact=True)
     for a, b in zip(arrays_a, arrays_b, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_best_candidates(state):
+    s = state
+    rng = s["rng"]
+    items = 3_000
+    item_purpose = rng.random((items, THEMES), dtype=np.float32)
+    item_needs = rng.random((items, DOMAINS), dtype=np.float32)
+    slots = rng.integers(0, TRIBES, 1_000)
+    seen = rng.integers(0, items, (1_000, 4))
+    seen[:, 3] = seen[:, 1]  # a tie: the first of equal scores wins
+    result = both("best_candidates", seen, slots, item_purpose, s["purpose"], item_needs,
+                  s["demand"])
+    assert_same(result[0], result[2])
+    claimed, best = result[0]
+    score = ((item_purpose[seen] * s["purpose"][slots][:, None]).sum(axis=2)
+             + (item_needs[seen] * s["demand"][slots][:, None]).sum(axis=2))
+    assert np.allclose(best, score.max(axis=1), rtol=1e-5)
+    assert (seen[np.arange(1_000), score.argmax(axis=1)] == claimed).mean() > 0.99

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import kernels
 from agents.arrays import group_argmax
 from model.governance import register
 from model.kanban import BACKLOG, DOING, READY, REVIEW
@@ -43,11 +44,8 @@ class Pull:
             return
         items = board.items
         seen = backlog[rng.integers(0, len(backlog), size=(len(slots), cfg.pull_candidates))]
-        score = (np.einsum("ijk,ik->ij", items.purpose[seen], tribes.purpose[slots])
-                 + np.einsum("ijk,ik->ij", items.needs[seen], tribes.skill_profile[slots]))
-        pick = score.argmax(axis=1)
-        row = np.arange(len(slots))
-        claimed, best = seen[row, pick], score[row, pick]
+        claimed, best = kernels.best_candidates(seen, slots, items.purpose, tribes.purpose,
+                                                items.needs, tribes.skill_profile)
         winner = group_argmax(claimed, best, items.n)
         winner = winner[winner >= 0]
         board.move(claimed[winner], READY, m.steps, slots[winner])
