@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-from agents.arrays import row_any, row_dot, row_max
+from agents.arrays import group_argmax, row_any, row_dot, row_max
 
 try:
     import numba
@@ -116,6 +116,25 @@ def _best_candidates_numpy(seen, slots, item_purpose, tribe_purpose, item_needs,
     pick = score.argmax(axis=1)
     row = np.arange(len(slots))
     return seen[row, pick], score[row, pick]
+
+
+def _group_argmax_rows_numpy(rows, groups, values, n_groups):
+    if len(rows) == 0:
+        return np.full(n_groups, -1, dtype=np.int64)
+    winner = group_argmax(groups, values[rows], n_groups)
+    return np.where(winner >= 0, rows[np.maximum(winner, 0)], -1)
+
+
+def _comembers_numpy(persons, tribe, order, start, count, uniform):
+    group = tribe[persons] + 1
+    indexed = group < len(count)  # groups created since the index was built are not in it
+    group = np.where(indexed, group, 0)
+    size = count[group]
+    pick = start[group] + (uniform * size).astype(np.int64)
+    peer = np.where(size > 0, order[np.minimum(pick, len(order) - 1)], -1)
+    ok = (peer >= 0) & (peer != persons) & (group > 0) & indexed
+    ok &= tribe[np.maximum(peer, 0)] == tribe[persons]
+    return np.where(ok, peer, -1)
 
 
 # ---------------------------------------------------------------------------- compiled versions
@@ -265,6 +284,31 @@ if numba is not None:
         return claimed, best
 
 
+    @_jit
+    def _group_argmax_rows_numba(rows, groups, values, n_groups):
+        winner = np.full(n_groups, -1, np.int64)
+        best = np.empty(n_groups, values.dtype)
+        for r in range(len(rows)):
+            g, v = groups[r], values[rows[r]]
+            if winner[g] < 0 or v > best[g]:
+                winner[g], best[g] = rows[r], v
+        return winner
+
+    @_jit
+    def _comembers_numba(persons, tribe, order, start, count, uniform):
+        peers = np.full(len(persons), -1, np.int64)
+        for r in range(len(persons)):
+            i = persons[r]
+            group = tribe[i] + 1
+            if group <= 0 or group >= len(count) or count[group] == 0:
+                continue
+            pick = min(start[group] + np.int64(uniform[r] * count[group]), len(order) - 1)
+            peer = order[pick]
+            if peer != i and tribe[peer] == tribe[i]:
+                peers[r] = peer
+        return peers
+
+
 # ---------------------------------------------------------------------------- the interface
 def fit_terms(persons: np.ndarray, tribe_ids: np.ndarray, passion: np.ndarray,
               purpose: np.ndarray, skill: np.ndarray, demand: np.ndarray, tribe: np.ndarray,
@@ -330,3 +374,20 @@ def best_candidates(seen: np.ndarray, slots: np.ndarray, item_purpose: np.ndarra
     by purpose alignment plus skill match (the first on ties), and its score (float32)."""
     kernel = _best_candidates_numba if COMPILED else _best_candidates_numpy
     return kernel(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile)
+
+
+def group_argmax_rows(rows: np.ndarray, groups: np.ndarray, values: np.ndarray,
+                      n_groups: int) -> np.ndarray:
+    """Per group, the row of `rows` with the largest `values[row]` (the first on ties; -1 for
+    an empty group)."""
+    kernel = _group_argmax_rows_numba if COMPILED else _group_argmax_rows_numpy
+    return kernel(rows, groups, values, n_groups)
+
+
+def comembers(persons: np.ndarray, tribe: np.ndarray, order: np.ndarray, start: np.ndarray,
+              count: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """A co-member of each person drawn with `uniform` (one U[0, 1) per person) from a
+    membership index `group_order(tribe + 1)`: -1 if unaffiliated, alone, the draw is the
+    person, the drawn person has moved since, or the tribe is newer than the index."""
+    kernel = _comembers_numba if COMPILED else _comembers_numpy
+    return kernel(persons, tribe, order, start, count, uniform)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import kernels
-from agents.arrays import Table, group_argmax, group_sum, normalize_rows
+from agents.arrays import Table, group_sum, normalize_rows
 
 if TYPE_CHECKING:
     from agents.people import People
@@ -92,10 +92,7 @@ class Tribes(Table):
     def member_argmax(self, people: People, score: np.ndarray) -> np.ndarray:
         """The member with the highest `score` in each tribe (-1 for an empty tribe)."""
         members = np.flatnonzero(people.tribe[: people.n] >= 0)
-        winner = group_argmax(people.tribe[members], score[members], self.n)
-        if len(members) == 0:
-            return winner
-        return np.where(winner >= 0, members[np.maximum(winner, 0)], -1)
+        return kernels.group_argmax_rows(members, people.tribe[members], score, self.n)
 
     def observe(self, people: People, open_effort: np.ndarray, cfg: Config) -> None:
         """Per-tribe facts members perceive: the engagement-weighted skill profile and overload

@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents import Community, Person, Tribe
+from agents import Community, Person, Tribe, kernels
 from agents.arrays import group_order, group_sum, random_members, rank_within, row_dot
 from agents.communities import Communities
 from agents.people import EXIT_REASONS, People
@@ -251,13 +251,8 @@ class Organization(mesa.Model):
         """A random co-member of each person's tribe, from the membership index built at
         observe (-1 if none: unaffiliated, alone, drew themselves, or the draw has moved)."""
         order, start, count = self.membership_index
-        p = self.people
-        group = p.tribe[persons] + 1
-        indexed = group < len(count)  # tribes founded since the index was built are not in it
-        peer = random_members(self.rng, order, start, count, np.where(indexed, group, 0))
-        ok = (peer >= 0) & (peer != persons) & (group > 0) & indexed
-        ok &= p.tribe[np.maximum(peer, 0)] == p.tribe[persons]
-        return np.where(ok, peer, -1)
+        uniform = self.rng.random(len(persons))
+        return kernels.comembers(persons, self.people.tribe, order, start, count, uniform)
 
     # ------------------------------------------------------------------ Mesa agents
     def _sync_agents(self) -> None:

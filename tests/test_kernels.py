@@ -170,3 +170,35 @@ def test_best_candidates(state):
              + (item_needs[seen] * s["demand"][slots][:, None]).sum(axis=2))
     assert np.allclose(best, score.max(axis=1), rtol=1e-5)
     assert (seen[np.arange(1_000), score.argmax(axis=1)] == claimed).mean() > 0.99
+
+
+def test_group_argmax_rows(state):
+    s = state
+    score = np.round(s["engagement"] * 20).astype(np.float32)  # many ties
+    members = s["members"]
+    result = both("group_argmax_rows", members, s["tribe"][members], score, TRIBES + 2)
+    assert_same(result[0], result[2])
+    winner = result[0]
+    assert (winner[TRIBES:] == -1).all()  # empty groups
+    for t in (0, 7, 50):
+        inside = members[s["tribe"][members] == t]
+        assert winner[t] == inside[np.argmax(score[inside])]
+
+
+def test_comembers(state):
+    from agents.arrays import group_order
+
+    s = state
+    tribe = s["tribe"].copy()
+    order, start, count = group_order(tribe + 1, TRIBES + 1)
+    tribe[:50] = TRIBES  # a tribe founded after the index was built
+    tribe[50:100] = (tribe[50:100] + 1) % TRIBES  # people who moved since
+    persons = np.arange(N)
+    uniform = s["rng"].random(N)
+    result = both("comembers", persons, tribe, order, start, count, uniform)
+    assert_same(result[0], result[2])
+    peer = result[0]
+    found = peer >= 0
+    assert found.mean() > 0.7
+    assert (tribe[peer[found]] == tribe[persons[found]]).all() and (peer != persons).all()
+    assert (peer[:50] == -1).all() and (peer[tribe < 0] == -1).all()
