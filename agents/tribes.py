@@ -1,8 +1,9 @@
 """Tribes (communities of purpose): their state as arrays and the rules they follow, vectorized.
 
 A tribe is a row; its id is its row and is never reused, so a dissolved tribe keeps its history.
-Sizes, skill profiles and the other per-tribe aggregates are computed from the people's tribe
-index with bincount, so membership has one source of truth: `People.tribe`.
+Membership has one source of truth, the people's tribe index `People.tribe`; skill profiles and
+the other per-tribe aggregates are computed from it with bincount when needed. Sizes are kept
+up to date by `Organization.move`, through which every change of membership goes.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class Tribes(Table):
 
     # ------------------------------------------------------------------ aggregates
     def count_members(self, people: People) -> None:
-        """Refresh `size` from the people's tribe index."""
+        """Recount `size` from the people's tribe index (`Organization.move` keeps it current;
+        this is the check)."""
         members = people.tribe[: people.n]
         self.size[: self.n] = np.bincount(members[members >= 0], minlength=self.n)[: self.n]
 
@@ -98,7 +100,6 @@ class Tribes(Table):
         """Per-tribe facts members perceive: the engagement-weighted skill profile and overload
         (open effort beyond `load_horizon` steps of capacity)."""
         n = self.n
-        self.count_members(people)
         members = np.flatnonzero(people.tribe[: people.n] >= 0)
         weight = people.engagement[members] + 1e-6
         t = people.tribe[members]

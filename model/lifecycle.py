@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 def dissolve(m: Organization) -> None:
     """End empty tribes, and tribes below `min_tribe_size` once past their grace period."""
     tribes, cfg = m.tribes, m.cfg
-    tribes.count_members(m.people)
     living = tribes.living()
     size = tribes.size[living]
     age = m.steps - tribes.founded[living]
@@ -34,7 +33,6 @@ def split(m: Organization) -> None:
     half that prefers it most.
     """
     p, tribes, cfg = m.people, m.tribes, m.cfg
-    tribes.count_members(p)
     living = tribes.living()
     size = tribes.size[living]
     too_big = size > cfg.max_tribe_size
@@ -72,7 +70,6 @@ def merge(m: Organization) -> None:
     takes part in one merge per step). The merged purpose is the size-weighted mean of the two,
     unless purposes are fixed mandates (then the larger tribe's stays)."""
     p, tribes, cfg, rng = m.people, m.tribes, m.cfg, m.rng
-    tribes.count_members(p)
     living = tribes.living()
     if len(living) < 2:
         return

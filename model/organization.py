@@ -154,7 +154,6 @@ class Organization(mesa.Model):
         skills = group_sum(team, p.skill[persons], n_teams)
         self.tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
         self.move(persons, ids[team], "assigned")
-        self.tribes.count_members(p)
         leaders = self.tribes.member_argmax(p, p.top_skill[: p.n])[ids]
         self.events.add(self.steps, "founded", leaders, ids, -1, "management")
         if self.leadership.single_leader:
@@ -179,6 +178,9 @@ class Organization(mesa.Model):
         into = to >= 0
         self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
         p.tribe[persons] = to
+        # tribe sizes follow every move, so they are never stale
+        np.subtract.at(tribes.size, old[out], 1)
+        np.add.at(tribes.size, to[into], 1)
         p.joined[persons] = self.steps
         # what a mover perceives of their new tribe's purpose is known at once
         p.alignment[persons] = np.where(

@@ -103,7 +103,6 @@ def leadership(m: Organization) -> None:
     """Champions are picked, the leadership policy chooses leaders, and leadership quality is
     assessed."""
     p, tribes = m.people, m.tribes
-    tribes.count_members(p)
     tribes.pick_champions(p, m.market.demand)
     m.leadership.select(m)
     m.leadership.quality(m)
@@ -125,7 +124,6 @@ def conflict(m: Organization) -> None:
     """Tribes divided beyond `conflict_threshold` are in conflict; the conflict policy
     resolves it."""
     tribes = m.tribes
-    tribes.count_members(m.people)
     living = tribes.living()
     in_conflict = (tribes.size[living] >= 2) & (tribes.division[living] > m.cfg.conflict_threshold)
     tribes.conflict[: tribes.n] = False
@@ -149,7 +147,6 @@ def work(m: Organization) -> None:
     """
     p, tribes, board, cfg = m.people, m.tribes, m.board, m.cfg
     n, nt = p.n, tribes.n
-    tribes.count_members(p)
     members = np.flatnonzero(p.tribe[:n] >= 0)
     t = p.tribe[members]
     effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
@@ -243,7 +240,6 @@ def hiring(m: Organization) -> None:
 # ---------------------------------------------------------------------- record
 def record(m: Organization) -> None:
     """Metrics, snapshots, and the Mesa agents of new people and tribes."""
-    m.tribes.count_members(m.people)
     m.metrics = measure(m)
     m.datacollector.collect(m)
     if m.cfg.snapshot_every and m.steps % m.cfg.snapshot_every == 0:

@@ -21,8 +21,8 @@ def check_invariants(m: Organization) -> None:
     assert ((tribe >= -1) & (tribe < nt)).all()
     assert (tribe[~p.active[:n]] == -1).all()
     assert tribes.alive[tribe[tribe >= 0]].all()
-    # the stored tribe sizes (refreshed when the step is recorded) agree with the per-person
-    # tribe index; Mesa agents exist for exactly the living tribes and every person
+    # the tribe sizes kept by Organization.move agree with the per-person tribe index; Mesa
+    # agents exist for exactly the living tribes and every person
     counted = np.bincount(tribe[tribe >= 0], minlength=nt)
     assert np.array_equal(tribes.size[:nt], counted)
     assert {a.index for a in m.agents_by_type.get(Tribe, [])} == set(tribes.living().tolist())
@@ -104,3 +104,15 @@ def test_invariants_hold_on_a_long_run_of_every_preset():
         for _ in range(150):
             m.step()
         check_invariants(m)
+
+
+def test_tribe_sizes_are_current_after_every_phase():
+    for preset in sorted(PRESETS):
+        m = Organization(preset=preset, rng=5, people=200)
+        for _ in range(60):
+            m.steps += 1  # what mesa.Model's step wrapper does
+            for phase in m.plan:
+                phase.run(m)
+                tribe = m.people.tribe[: m.people.n]
+                counted = np.bincount(tribe[tribe >= 0], minlength=m.tribes.n)
+                assert np.array_equal(m.tribes.size[: m.tribes.n], counted), phase.label

@@ -118,7 +118,6 @@ def assign_by_skill(m: Organization, persons: np.ndarray) -> None:
         living = tribes.living()
         if len(persons) == 0 or len(living) == 0:
             break
-        tribes.count_members(p)
         options = living[rng.integers(0, len(living), size=(len(persons), cfg.pull_candidates))]
         match = np.einsum("ik,ijk->ij", p.skill[persons], tribes.demand[options])
         match[tribes.size[options] >= cfg.max_tribe_size] = -np.inf
