@@ -164,6 +164,26 @@ def row_max(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
+def row_argmax(matrix: np.ndarray) -> np.ndarray:
+    """Column of the largest value of each row (the first on ties)."""
+    best = matrix[:, 0].copy()
+    out = np.zeros(len(matrix), dtype=np.int64)
+    for column in range(1, matrix.shape[1]):
+        larger = matrix[:, column] > best
+        out[larger] = column
+        np.maximum(best, matrix[:, column], out=best)
+    return out
+
+
+def matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """`matrix @ vector`, summed from the first column to the last (BLAS picks its own order,
+    and is slow for a long matrix with few columns)."""
+    out = matrix[:, 0] * vector[0]
+    for column in range(1, matrix.shape[1]):
+        out += matrix[:, column] * vector[column]
+    return out
+
+
 def row_any(matrix: np.ndarray) -> np.ndarray:
     """Whether each row of a boolean matrix has a True."""
     out = matrix[:, 0].copy()

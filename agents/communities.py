@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import row_any
+from agents.arrays import row_any, row_argmax
 
 if TYPE_CHECKING:
     from agents.people import People
@@ -48,7 +48,7 @@ class Communities:
         if len(living) == 0 or len(persons) == 0:
             return np.full(len(persons), -1, dtype=np.int32)
         themes = self.cfg.themes
-        main = tribes.purpose[living].argmax(axis=1)
+        main = row_argmax(tribes.purpose[living])
         order = np.argsort(main, kind="stable")
         count = np.bincount(main, minlength=themes)
         start = np.concatenate([[0], np.cumsum(count)[:-1]])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import kernels
-from agents.arrays import Table, group_sum, normalize_rows
+from agents.arrays import Table, matvec, normalize_rows
 
 if TYPE_CHECKING:
     from agents.people import People
@@ -87,7 +87,11 @@ class Tribes(Table):
     def member_mean(self, people: People, values: np.ndarray) -> np.ndarray:
         """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
         members = np.flatnonzero(people.tribe[: people.n] >= 0)
-        total = group_sum(people.tribe[members], values[members], self.n)
+        if values.ndim == 2:
+            total = kernels.group_weighted_sum(members, people.tribe[members], values,
+                                               np.ones(len(members), np.float32), self.n)
+        else:
+            total = np.bincount(people.tribe[members], weights=values[members], minlength=self.n)
         size = np.maximum(np.bincount(people.tribe[members], minlength=self.n)[: self.n], 1)
         return total / (size[:, None] if total.ndim == 2 else size)
 
@@ -120,7 +124,7 @@ class Tribes(Table):
         """The value champion is the member most attuned to the market; the innovation champion
         the member with the most initiative and skill."""
         n_people = people.n
-        market_fit = people.passion[:n_people] @ market_demand.astype(np.float32)
+        market_fit = matvec(people.passion[:n_people], market_demand.astype(np.float32))
         self.value_champion[: self.n] = self.member_argmax(people, market_fit)
         craft = people.initiative[:n_people] * people.top_skill[:n_people]
         self.innovation_champion[: self.n] = self.member_argmax(people, craft)

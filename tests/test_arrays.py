@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.arrays import first_within, group_order, rank_within
+from agents.arrays import first_within, group_order, matvec, rank_within, row_argmax
 
 groups_and_keys = st.integers(1, 12).flatmap(lambda g: st.lists(
     st.tuples(st.integers(0, g - 1), st.integers(0, 5)), min_size=1, max_size=60).map(
@@ -47,3 +47,12 @@ def test_group_order_sorts_rows_by_group_stably(case):
     assert order.tolist() == sorted(range(len(rows)), key=lambda i: groups[i])
     assert count.tolist() == [int((groups == g).sum()) for g in range(n_groups)]
     assert start.tolist() == [int((groups < g).sum()) for g in range(n_groups)]
+
+
+@given(st.integers(1, 40), st.integers(1, 9), st.integers(0, 2**32 - 1))
+def test_row_argmax_and_matvec_agree_with_numpy(rows, columns, seed):
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(0, 4, (rows, columns)).astype(np.float32)  # many ties
+    assert np.array_equal(row_argmax(matrix), matrix.argmax(axis=1))
+    vector = rng.random(columns, dtype=np.float32)
+    assert np.allclose(matvec(matrix, vector), matrix @ vector, rtol=1e-5)
