@@ -83,6 +83,7 @@ class Organization(mesa.Model):
         self._person_agents: list[Person] = []
         self._tribe_agents: dict[int, Tribe] = {}
         self._tribes_synced = 0
+        self._synced_step = 0
         self.communities_of_interest = [Community(self, "interest", k) for k in range(cfg.themes)]
         self.communities_of_practice = [Community(self, "practice", k)
                                         for k in range(cfg.domains)]
@@ -265,8 +266,13 @@ class Organization(mesa.Model):
             if self.tribes.alive[tribe_id]:
                 self._tribe_agents[tribe_id] = Tribe(self, tribe_id)
         self._tribes_synced = self.tribes.n
-        for tribe_id in [t for t in self._tribe_agents if not self.tribes.alive[t]]:
-            self._tribe_agents.pop(tribe_id).remove()
+        # only tribes that ended since the last call can have an agent to remove
+        tribes = self.tribes
+        for tribe_id in np.flatnonzero(tribes.ended[: tribes.n] >= self._synced_step).tolist():
+            agent = self._tribe_agents.pop(tribe_id, None)
+            if agent is not None:
+                agent.remove()
+        self._synced_step = self.steps
 
     def person(self, row: int) -> Person:
         """The Mesa agent of person `row`."""
