@@ -45,27 +45,33 @@ def _fit_terms_numpy(persons, tribe_ids, passion, purpose, skill, demand, tribe,
 
 
 def _learn_numpy(skill, active, engagement, tribe, demand, threshold, practice_rate, doing_rate):
-    practising = (skill >= threshold) & active[:, None]
-    weight = np.where(practising, skill, F32(0))
-    # cumulative sums add in row order, as the compiled loop does (sum() adds pairwise)
-    mass = _column_sums_in_order(weight)
-    weighted = _column_sums_in_order(weight * skill)
-    expert = np.divide(weighted, mass, out=np.zeros_like(mass), where=mass > 0).astype(F32)
+    # column by column: numpy broadcasting over a short trailing axis is slow
+    domains = skill.shape[1]
+    practising = [(skill[:, j] >= threshold) & active for j in range(domains)]
+    expert = np.zeros(domains, dtype=F32)
+    for j in range(domains):
+        weight = skill[practising[j], j]
+        mass = _sum_in_order(weight)
+        if mass > 0:
+            expert[j] = F32(_sum_in_order(weight * weight) / mass)
     push = F32(practice_rate) * engagement
-    gain = np.where(practising, push[:, None] * np.maximum(expert - skill, F32(0)), F32(0))
-    if doing_rate > 0:
-        pull = F32(doing_rate) * engagement
-        member = tribe >= 0
-        teach = (pull[:, None] * demand[np.maximum(tribe, 0)]) * (F32(1) - skill)
-        gain += np.where(member[:, None], teach, F32(0))
-    np.minimum(skill + gain, F32(1), out=skill)
+    pull = F32(doing_rate) * engagement
+    member, tribe = tribe >= 0, np.maximum(tribe, 0)
+    for j in range(domains):
+        level = skill[:, j]
+        gain = np.where(practising[j], push * np.maximum(expert[j] - level, F32(0)), F32(0))
+        if doing_rate > 0:
+            gain += np.where(member, (pull * demand[tribe, j]) * (F32(1) - level), F32(0))
+        skill[:, j] = np.minimum(level + gain, F32(1))
     return row_max(skill)
 
 
-def _column_sums_in_order(matrix):
-    if len(matrix) == 0:
-        return np.zeros(matrix.shape[1])
-    return np.cumsum(matrix, axis=0, dtype=np.float64)[-1]
+def _sum_in_order(values):
+    # bincount adds its weights one after the other in float64, like the compiled loop
+    # (sum() adds pairwise)
+    if len(values) == 0:
+        return 0.0
+    return np.bincount(np.zeros(len(values), dtype=np.intp), weights=values, minlength=1)[0]
 
 
 def _drift_numpy(passion, members, purpose, tribe, rate):
