@@ -75,18 +75,23 @@ def _sum_in_order(values):
 
 
 def _drift_numpy(passion, members, purpose, tribe, rate):
-    wearing = passion[members]
-    wearing += F32(rate) * (purpose[tribe[members]] - wearing)
-    norm = np.sqrt(row_dot(wearing, wearing))
-    np.divide(wearing, norm[:, None], out=wearing, where=norm[:, None] > 0)
-    passion[members] = wearing
+    # column by column: numpy broadcasting over a short trailing axis is slow
+    rate, target = F32(rate), tribe[members]
+    wearing = [passion[members, j] for j in range(passion.shape[1])]
+    for j, column in enumerate(wearing):
+        column += rate * (purpose[target, j] - column)
+    square = wearing[0] * wearing[0]
+    for column in wearing[1:]:
+        square += column * column
+    norm = np.sqrt(square)
+    for j, column in enumerate(wearing):
+        passion[members, j] = np.divide(column, norm, out=column, where=norm > 0)
 
 
 def _group_weighted_sum_numpy(rows, groups, values, weights, n_groups):
-    product = values[rows] * weights[:, None]
     out = np.empty((n_groups, values.shape[1]), dtype=np.float64)
-    for column in range(values.shape[1]):
-        out[:, column] = np.bincount(groups, weights=product[:, column], minlength=n_groups)
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(groups, weights=values[rows, j] * weights, minlength=n_groups)
     return out
 
 
