@@ -8,7 +8,7 @@ and without numba (tested):
 - a dot product of two rows runs over the trailing axis from first to last, in the arrays'
   dtype (float32 for people's state); `arrays.row_dot` is the numpy form;
 - sums over rows (per column, or per group) accumulate in float64 in row order, as
-  `np.bincount` and `np.cumsum` do;
+  `np.bincount` does;
 - Python floats enter as float32 where they meet float32 state (numpy's rule for scalars);
 - transcendental functions (exp, log) stay in numpy, outside the kernels, because numpy's
   vectorized float32 exp is not the C library's.
