@@ -1,0 +1,90 @@
+"""Work items and one tribe's Kanban board, as plain Python objects (ODD §1.2, §3.8).
+
+An `Item` is one piece of work from the market; a `Board` holds the items a tribe has committed
+to, one list per column (ready, doing, review). Columns are worked first-in first-out: the
+oldest item is the one that entered its column first (the earlier arrival on the same step).
+The market backlog is not a board: it lives in the model (`ReferenceOrganization.backlog`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.kanban import BACKLOG, DOING, READY, REVIEW
+
+if TYPE_CHECKING:
+    from reference.tribe import RefTribe
+
+COLUMNS = (READY, DOING, REVIEW)
+
+
+class Item:
+    """One work item: what it is about, what it needs, how much is left, where it is."""
+
+    __slots__ = ("uid", "purpose", "needs", "effort", "remaining", "value", "arrived", "since",
+                 "stage", "tribe", "wip_age")
+
+    def __init__(self, uid: int, purpose: np.ndarray, needs: np.ndarray, effort: float,
+                 value: float, step: int) -> None:
+        self.uid = uid
+        self.purpose = purpose  # unit vector over themes
+        self.needs = needs  # skill mix, sums to 1
+        self.effort = effort
+        self.remaining = effort
+        self.value = value
+        self.arrived = step
+        self.since = step  # step it entered its current stage
+        self.stage = BACKLOG
+        self.tribe: RefTribe | None = None
+        self.wip_age = 0  # steps spent on a board (ready, doing or review)
+
+    def age_key(self) -> tuple[int, int]:
+        """Sort key for first-in first-out: entered the column first, then arrived first."""
+        return self.since, self.uid
+
+
+class Board:
+    """One tribe's board: its committed items by column."""
+
+    def __init__(self) -> None:
+        self.columns: dict[int, list[Item]] = {stage: [] for stage in COLUMNS}
+
+    def put(self, item: Item, stage: int, step: int, tribe: RefTribe) -> None:
+        """Place `item` (not on this board) in column `stage`."""
+        item.stage = stage
+        item.since = step
+        item.tribe = tribe
+        self.columns[stage].append(item)
+
+    def move(self, item: Item, stage: int, step: int) -> None:
+        """Move an item of this board to another column."""
+        self.columns[item.stage].remove(item)
+        item.stage = stage
+        item.since = step
+        self.columns[stage].append(item)
+
+    def take(self, item: Item) -> None:
+        """Remove an item from the board (done, or back to the backlog)."""
+        self.columns[item.stage].remove(item)
+
+    def oldest_first(self, stage: int) -> list[Item]:
+        """The items of column `stage`, oldest first."""
+        return sorted(self.columns[stage], key=Item.age_key)
+
+    def count(self, stage: int) -> int:
+        """Items in column `stage`."""
+        return len(self.columns[stage])
+
+    def items(self) -> list[Item]:
+        """Every item on the board."""
+        return [item for stage in COLUMNS for item in self.columns[stage]]
+
+    def open_effort(self) -> float:
+        """Remaining effort of the items in ready and doing (the load members perceive)."""
+        return float(sum(item.remaining for stage in (READY, DOING)
+                         for item in self.columns[stage]))
+
+    def __len__(self) -> int:
+        return sum(len(column) for column in self.columns.values())

@@ -1,0 +1,251 @@
+"""RefPerson: one person as a plain Mesa agent, with the person rules of ODD §3.1-3.8 written
+for one agent at a time.
+
+Covers: hiring draws (passion, skills, initiative; §3.1), ties (§3.1, §3.8), perceiving fit in
+one's own or a candidate tribe (§3.2), orientation (engagement, commitment, learning, passion
+drift; §3.3), the voluntary membership choice and like-minded co-founders (§3.4), the exit
+probability (§3.4), endorsing a leader and leader quality (§3.5), and one's own work:
+contribution, reputation and working together (§3.8).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from reference.vectors import draw_index, unit_vector
+
+if TYPE_CHECKING:
+    from reference.organization import ReferenceOrganization
+    from reference.tribe import RefTribe
+
+
+class RefPerson(mesa.Agent):
+    """One person who works (or worked) in the organization.
+
+    Attributes:
+        row: hiring order (0, 1, ...); the lower row wins ties, as in the vectorized model.
+        passion: weights over themes (unit length, non-negative).
+        skill: level in [0, 1] per practice domain.
+        tribe: the tribe the person belongs to, or None.
+        tie_to, tie_w: `tie_slots` slots of (colleague or None, weight).
+        alignment, skill_use, belonging, fit: what the person perceived this step.
+    """
+
+    model: ReferenceOrganization
+
+    def __init__(self, model: ReferenceOrganization, row: int, unit: int) -> None:
+        super().__init__(model)
+        cfg, rng = model.cfg, model.rng
+        self.row = row
+        self.passion = unit_vector(rng.gamma(cfg.passion_concentration, 1.0, size=cfg.themes))
+        skill = rng.beta(1.5, 6.0, size=cfg.domains)
+        main = int(rng.integers(cfg.domains))
+        skill[main] = rng.beta(8 * cfg.skill_level + 0.5, 8 * (1 - cfg.skill_level) + 0.5)
+        self.skill = skill
+        self.top_skill = float(skill.max())
+        self.initiative = float(rng.beta(2.0, 5.0))
+        self.engagement = 0.5
+        self.commitment = 0.5
+        self.reputation = 0.0
+        self.endorses: RefPerson | None = None
+        self.recognition = 0
+        self.contribution = 0.0
+        self.contribution_total = 0.0
+        self.tribe: RefTribe | None = None
+        self.unit = unit
+        self.hired = model.steps
+        self.joined = model.steps
+        self.active = True
+        self.exit_step = -1
+        self.exit_reason = ""
+        self.tie_to: list[RefPerson | None] = [None] * cfg.tie_slots
+        self.tie_w: list[float] = [0.0] * cfg.tie_slots
+        self.alignment = 0.0
+        self.skill_use = 0.0
+        self.belonging = 0.0
+        self.fit = cfg.unaffiliated_fit
+
+    # ------------------------------------------------------------------ ties
+    def add_tie(self, other: RefPerson | None, weight: float = 0.3) -> None:
+        """Tie to `other` in the weakest slot, unless there is nobody, it is oneself, or the tie
+        exists already."""
+        if other is None or other is self or other in self.tie_to:
+            return
+        slot = self.tie_w.index(min(self.tie_w))
+        self.tie_to[slot] = other
+        self.tie_w[slot] = weight
+
+    def work_with(self, peer: RefPerson) -> None:
+        """Working with `peer` grows my tie to them; a new tie replaces my weakest one only if
+        that one is weaker than a fresh tie."""
+        growth = self.model.cfg.tie_growth
+        if growth == 0:
+            return
+        if peer in self.tie_to:
+            slot = self.tie_to.index(peer)
+            self.tie_w[slot] += growth * (1.0 - self.tie_w[slot])
+            return
+        slot = self.tie_w.index(min(self.tie_w))
+        if self.tie_w[slot] < growth:
+            self.tie_to[slot] = peer
+            self.tie_w[slot] = growth
+
+    # ------------------------------------------------------------------ observe
+    def fit_in(self, tribe: RefTribe) -> tuple[float, float, float, float]:
+        """(fit, alignment, skill use, belonging) I would have in `tribe` (ODD §3.2)."""
+        cfg = self.model.cfg
+        alignment = float(self.passion @ tribe.purpose)
+        skill_use = float(self.skill @ tribe.demand)
+        inside = sum(w for other, w in zip(self.tie_to, self.tie_w, strict=True)
+                     if other is not None and other.tribe is tribe)
+        belonging = 1.0 - math.exp(-inside / cfg.belonging_scale)
+        total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+        fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+               + cfg.w_belonging * belonging + cfg.w_leader * tribe.leader_quality) / total
+        fit -= cfg.w_workload * min(tribe.overload, 1.0)
+        return min(max(fit, 0.0), 1.0), alignment, skill_use, belonging
+
+    def observe(self) -> None:
+        """Perceive my fit in my tribe (or the fit of having none)."""
+        if self.tribe is None:
+            self.fit = self.model.cfg.unaffiliated_fit
+            self.alignment = self.skill_use = self.belonging = 0.0
+        else:
+            self.fit, self.alignment, self.skill_use, self.belonging = self.fit_in(self.tribe)
+
+    # ------------------------------------------------------------------ orient
+    def orient(self, expert: np.ndarray) -> None:
+        """Engagement follows fit, commitment follows engagement; I learn from stronger peers in
+        my communities of practice (`expert`: their levels) and from my tribe's work; my passion
+        drifts toward my tribe's purpose (ODD §3.3)."""
+        cfg = self.model.cfg
+        self.engagement += cfg.engagement_rate * (self.fit - self.engagement)
+        self.commitment += cfg.commitment_rate * (self.engagement - self.commitment)
+        skill, e = self.skill, self.engagement
+        practising = skill >= cfg.practice_threshold
+        gain = cfg.practice_learning * e * np.where(practising, np.maximum(expert - skill, 0), 0)
+        if self.tribe is not None:
+            gain += cfg.doing_learning * e * self.tribe.demand * (1.0 - skill)
+        self.skill = np.minimum(skill + gain, 1.0)
+        self.top_skill = float(self.skill.max())
+        if self.tribe is not None and cfg.passion_drift > 0:
+            self.passion = unit_vector(self.passion
+                                       + cfg.passion_drift * (self.tribe.purpose - self.passion))
+
+    # ------------------------------------------------------------------ decide
+    def choose_membership(self, bulletin: dict[int, list[RefTribe]], approval: float
+                          ) -> tuple[str, RefTribe | None] | None:
+        """Maybe reconsider my membership (ODD §3.4, voluntary): compare my fit with a tribe I
+        hear of through a shared interest and one I hear of through a tie.
+
+        Args:
+            bulletin: living tribes by the theme their purpose weighs most.
+            approval: probability management lets me act.
+
+        Returns:
+            ("switch", tribe), ("found", None), ("leave", None), or None to stay put.
+        """
+        cfg, rng = self.model.cfg, self.model.rng
+        if rng.random() >= cfg.consider_rate:
+            return None
+        best_tribe, best_fit = None, -math.inf
+        for candidate in (self.hear_of_tribe(bulletin), self.tribe_of_a_tie()):
+            if candidate is None or candidate is self.tribe:
+                continue
+            fit = self.fit_in(candidate)[0]
+            if fit > best_fit:
+                best_tribe, best_fit = candidate, fit
+        if rng.random() >= approval:
+            return None
+        if best_tribe is not None and best_fit > self.fit + cfg.switch_threshold:
+            return "switch", best_tribe
+        if (max(self.fit, best_fit) < cfg.found_threshold
+                and rng.random() < cfg.found_rate * self.initiative):
+            return "found", None
+        if self.tribe is not None and self.fit < cfg.leave_threshold:
+            return "leave", None
+        return None
+
+    def hear_of_tribe(self, bulletin: dict[int, list[RefTribe]]) -> RefTribe | None:
+        """A random tribe about one of my interests, the interest drawn in proportion to my
+        passion (among all themes if I have no interest above `interest_threshold`)."""
+        cfg, rng = self.model.cfg, self.model.rng
+        weights = np.where(self.passion >= cfg.interest_threshold, self.passion, 0.0)
+        if not weights.any():
+            weights = self.passion
+        tribes = bulletin.get(draw_index(rng, weights), [])
+        return tribes[int(rng.random() * len(tribes))] if tribes else None
+
+    def tribe_of_a_tie(self) -> RefTribe | None:
+        """The tribe of the colleague in one random tie slot (None if empty or unaffiliated)."""
+        slot = int(self.model.rng.integers(len(self.tie_to)))
+        other = self.tie_to[slot]
+        return other.tribe if other is not None and self.tie_w[slot] > 0 else None
+
+    def like_minded(self) -> list[RefPerson]:
+        """Active ties whose passion is close enough to mine to co-found with me, and closer to
+        mine than to their own tribe's purpose."""
+        threshold = self.model.cfg.cofound_alignment
+        crew = []
+        for other, w in zip(self.tie_to, self.tie_w, strict=True):
+            if other is None or w <= 0 or not other.active:
+                continue
+            shared = float(self.passion @ other.passion)
+            if shared >= threshold and shared > other.alignment:
+                crew.append(other)
+        return crew
+
+    def exit_chance(self) -> tuple[float, bool]:
+        """(probability of leaving the organization this step, whether disengagement rather
+        than attrition drives it)."""
+        cfg = self.model.cfg
+        outside = cfg.outside_option * (0.5 + 0.5 * self.top_skill)
+        push = cfg.exit_sensitivity * max(outside - self.commitment, 0.0)
+        return min(cfg.exit_base + push, 1.0), push > cfg.exit_base
+
+    # ------------------------------------------------------------------ leadership
+    @property
+    def standing(self) -> float:
+        """How much co-members look up to me: reputation, more if I am aligned."""
+        return self.reputation * (0.5 + 0.5 * self.alignment)
+
+    def endorse(self) -> None:
+        """Keep backing a co-member, switching to one I meet who stands higher (emergent)."""
+        backed = self.endorses
+        if backed is not None and backed.tribe is not self.tribe:
+            backed = None  # they left: my backing no longer counts
+        best = backed.standing if backed is not None else -math.inf
+        for _ in range(self.model.cfg.endorse_sample):
+            peer = self.model.sample_comember(self)
+            if peer is not None and peer.standing > best:
+                backed, best = peer, peer.standing
+        self.endorses = backed
+
+    def quality_as_leader(self, reputation_ref: float) -> float:
+        """How good I am at leading my tribe: alignment times relative reputation."""
+        return self.alignment * self.reputation / (self.reputation + reputation_ref)
+
+    # ------------------------------------------------------------------ act
+    def effort(self) -> float:
+        """Effort I put into my tribe's work after role and consent overhead."""
+        return self.engagement * (1.0 - min(self.tribe.overhead, 1.0))
+
+    def work(self) -> None:
+        """Book my share of my tribe's progress (after the tribe worked), earn reputation, let
+        my ties decay, and work with one random co-member (ODD §3.8)."""
+        cfg, tribe = self.model.cfg, self.tribe
+        working = tribe is not None and tribe.working
+        self.contribution = (self.effort() * tribe.output_per_effort
+                             * float(self.skill @ tribe.mean_needs)) if working else 0.0
+        self.contribution_total += self.contribution
+        self.reputation += self.contribution - cfg.reputation_decay * self.reputation
+        decay = 1.0 - cfg.tie_decay
+        self.tie_w = [w * decay for w in self.tie_w]
+        if working:
+            peer = self.model.sample_comember(self)
+            if peer is not None:
+                self.work_with(peer)

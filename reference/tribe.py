@@ -1,0 +1,304 @@
+"""RefTribe: one community of purpose as a plain Mesa agent, with the tribe rules of ODD
+§3.2-3.8 written for one tribe at a time.
+
+Covers: what the tribe perceives (skill profile, overload, division; §3.2), champions and the
+leadership policies emergent, appointed, rotating and distributed (§3.5), the purpose policies
+fixed, co_created and pivoting (§3.7), the conflict policies arbitration, consent and exit
+(§3.7), work on its items and innovation (§3.8), and its board's flow: review, then doing to
+review and ready to doing within WIP limits (§3.8, flow steps 1-3).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model.kanban import DOING, READY, REVIEW
+from reference.kanban import Board, Item
+from reference.vectors import best_by_row, unit_vector
+
+if TYPE_CHECKING:
+    from reference.organization import ReferenceOrganization
+    from reference.person import RefPerson
+
+
+class RefTribe(mesa.Agent):
+    """One tribe. Its members are kept in `members` (in joining order); the model's `move` is
+    the only place that changes it, together with the person's `tribe`.
+
+    Attributes:
+        tribe_id: 0, 1, ... in founding order, never reused (the lower id wins merge ties).
+        purpose: unit vector over themes; demand: skill mix of its work (sums to 1).
+        roster: the members at the last observe phase, from which random co-members are drawn.
+        board: its Kanban board.
+    """
+
+    model: ReferenceOrganization
+
+    def __init__(self, model: ReferenceOrganization, tribe_id: int, purpose: np.ndarray,
+                 origin: str, parent: RefTribe | None = None) -> None:
+        super().__init__(model)
+        cfg = model.cfg
+        self.tribe_id = tribe_id
+        self.purpose = unit_vector(np.asarray(purpose, dtype=float))
+        self.demand = np.full(cfg.domains, 1.0 / cfg.domains)
+        self.skill_profile = np.zeros(cfg.domains)
+        self.members: dict[RefPerson, None] = {}  # an ordered set
+        self.roster: list[RefPerson] = []
+        self.board = Board()
+        self.alive = True
+        self.founded = model.steps
+        self.ended = -1
+        self.origin = origin
+        self.parent = parent
+        self.leader: RefPerson | None = None
+        self.leader_since = -1
+        self.value_champion: RefPerson | None = None
+        self.innovation_champion: RefPerson | None = None
+        self.effectiveness = 1.0
+        self.poor_run = 0
+        self.last_reorient = model.steps
+        self.capacity = 0.0
+        self.leader_quality = 0.0
+        self.overload = 0.0
+        self.overhead = model.leadership_overhead
+        self.division = 0.0
+        self.conflict = False
+        self.value_step = 0.0
+        self.done_total = 0
+        self.value_total = 0.0
+        self.pivots = 0
+        # this step's work, read by each member when booking their contribution
+        self.working = False
+        self.output_per_effort = 0.0
+        self.mean_needs = np.zeros(cfg.domains)
+
+    @property
+    def size(self) -> int:
+        """Number of members."""
+        return len(self.members)
+
+    def mean_passion(self) -> np.ndarray:
+        """Mean passion of the members (zero without members)."""
+        if not self.members:
+            return np.zeros(self.model.cfg.themes)
+        return sum(p.passion for p in self.members) / len(self.members)
+
+    # ------------------------------------------------------------------ observe
+    def observe(self) -> None:
+        """Perceive the engagement-weighted skill profile and the overload; note the roster;
+        reset the overhead to the leadership policy's (ODD §3.2)."""
+        cfg = self.model.cfg
+        weighted = np.zeros(cfg.domains)
+        mass = 0.0
+        for p in self.members:
+            weighted += (p.engagement + 1e-6) * p.skill
+            mass += p.engagement + 1e-6
+        self.skill_profile = weighted / max(mass, 1e-12)
+        open_effort = self.board.open_effort()
+        horizon = self.capacity * cfg.load_horizon
+        if open_effort > 0 and horizon > 0:
+            self.overload = max(open_effort / horizon - 1.0, 0.0)
+        else:
+            self.overload = 0.0
+        self.roster = list(self.members)
+        self.overhead = self.model.leadership_overhead
+
+    def assess_division(self) -> None:
+        """Division: 1 - mean alignment of the members (0 for a tribe of one)."""
+        if self.size > 1:
+            self.division = 1.0 - sum(p.alignment for p in self.members) / self.size
+        else:
+            self.division = 0.0
+
+    # ------------------------------------------------------------------ leadership
+    def pick_champions(self, market_demand: np.ndarray) -> None:
+        """The member most attuned to the market champions value; the one with the most
+        initiative times skill champions innovation."""
+        self.value_champion = best_by_row(self.members, lambda p: float(p.passion
+                                                                          @ market_demand))
+        self.innovation_champion = best_by_row(self.members,
+                                               lambda p: p.initiative * p.top_skill)
+
+    def choose_leader(self) -> None:
+        """Apply the leadership policy (emergent expects members' endorsements counted)."""
+        cfg, policy = self.model.cfg, self.model.cfg.leadership
+        if policy == "emergent":
+            challenger = best_by_row(self.members, lambda p: p.recognition)
+            if challenger is None or challenger.recognition <= 0:
+                return
+            incumbent = self.leader
+            if incumbent is None or challenger.recognition > (incumbent.recognition
+                                                              * (1 + cfg.leader_hysteresis)):
+                self.install(challenger)
+        elif policy == "appointed":
+            if self.leader is None:
+                # on equal skill the earliest hired (longest tenure) is appointed
+                chosen = best_by_row(self.members, lambda p: p.top_skill)
+                if chosen is not None:
+                    self.install(chosen)
+        elif policy == "rotating":
+            if self.leader is None or self.model.steps - self.leader_since >= cfg.rotation_period:
+                others = [p for p in self.members if p is not self.leader]
+                if others:
+                    self.install(others[int(self.model.rng.random() * len(others))])
+        elif policy == "distributed":
+            if self.leader is not None:
+                self.install(None)
+        else:
+            raise ValueError(f"leadership: policy {policy!r} is not implemented")
+
+    def install(self, leader: RefPerson | None) -> None:
+        """Make `leader` the leader, counting a real change."""
+        if leader is self.leader:
+            return
+        self.leader = leader
+        self.leader_since = self.model.steps
+        self.model.note("leader_changed", self.model.cfg.leadership)
+
+    def assess_leadership(self, reputation_ref: float) -> None:
+        """Leader quality: that of the leader, or under distributed roles the mean of the
+        champions'."""
+        if self.model.cfg.leadership == "distributed":
+            holders = [c for c in (self.value_champion, self.innovation_champion)
+                       if c is not None]
+            self.leader_quality = (sum(c.quality_as_leader(reputation_ref) for c in holders)
+                                   / len(holders)) if holders else 0.0
+        else:
+            self.leader_quality = (self.leader.quality_as_leader(reputation_ref)
+                                   if self.leader is not None else 0.0)
+
+    # ------------------------------------------------------------------ purpose
+    def update_purpose(self) -> None:
+        """Apply the purpose policy (ODD §3.7)."""
+        policy = self.model.cfg.purpose
+        if policy == "fixed":
+            return
+        if policy not in ("co_created", "pivoting"):
+            raise ValueError(f"purpose: policy {policy!r} is not implemented")
+        cfg, market = self.model.cfg, self.model.market
+        shared = self.mean_passion()
+        purpose = self.purpose + cfg.refine_rate * (shared - self.purpose)
+        if self.value_champion is not None:
+            purpose = purpose + cfg.market_pull * (market.demand - self.purpose)
+        if cfg.reorient_every > 0 and self.model.steps - self.last_reorient >= cfg.reorient_every:
+            purpose = shared
+            self.last_reorient = self.model.steps
+        self.purpose = unit_vector(purpose)
+        if policy == "pivoting":
+            self.maybe_pivot()
+
+    def maybe_pivot(self) -> None:
+        """After `pivot_patience` poor steps in a row, pivot to what members care about weighted
+        by what the market asks."""
+        cfg, market = self.model.cfg, self.model.market
+        poor = self.value_step / max(self.size, 1) < cfg.pivot_threshold
+        self.poor_run = self.poor_run + 1 if poor else 0
+        if self.poor_run < cfg.pivot_patience:
+            return
+        new = unit_vector(self.mean_passion() * market.shares)
+        self.purpose = new if new.any() else market.demand
+        self.poor_run = 0
+        self.pivots += 1
+        self.model.note("pivoted", "poor results")
+
+    # ------------------------------------------------------------------ conflict
+    def resolve_conflict(self) -> None:
+        """Apply the conflict policy to this conflicted tribe (ODD §3.7)."""
+        cfg, policy = self.model.cfg, self.model.cfg.conflict
+        mutable = cfg.purpose != "fixed"
+        if policy == "exit":
+            for p in [p for p in self.members if p.alignment < cfg.exit_alignment]:
+                self.model.move(p, None, "conflict")
+        elif policy == "arbitration":
+            leader = self.leader
+            if leader is None:
+                return  # nobody to arbitrate
+            if mutable:
+                self.purpose = unit_vector(self.purpose + 0.5 * (leader.passion - self.purpose))
+            for p in self.members:
+                if p.alignment < leader.alignment:
+                    p.engagement = max(p.engagement - cfg.arbitration_cost, 0.0)
+        elif policy == "consent":
+            if mutable:
+                self.purpose = unit_vector(self.mean_passion())
+            self.overhead += cfg.consent_overhead
+        else:
+            raise ValueError(f"conflict: policy {policy!r} is not implemented")
+
+    # ------------------------------------------------------------------ act
+    def work(self) -> None:
+        """Members' effort moves the items in doing; note what each unit of effort yielded
+        for the members' contributions; update demand and effectiveness (ODD §3.8)."""
+        cfg = self.model.cfg
+        size = self.size
+        effort = {p: p.effort() for p in self.members}
+        total = sum(effort.values())
+        per_capita = 1.0 / (1.0 + cfg.coordination_cost * max(size - 1, 0))
+        self.capacity = total * per_capita * self.effectiveness
+        profile = np.zeros(cfg.domains)
+        for p, e in effort.items():
+            profile += e * p.skill
+        profile /= max(total, 1e-12)
+        doing = [item for item in self.board.columns[DOING] if item.remaining > 0]
+        self.working = bool(doing)
+        if doing:
+            d = len(doing)
+            multitask = 1.0 / (1.0 + cfg.switch_cost * max(d / size - 1.0, 0.0)) if size else 1.0
+            rate = self.capacity * multitask / d
+            for item in doing:
+                item.remaining -= rate * float(item.needs @ profile)
+            self.mean_needs = sum(item.needs for item in doing) / d
+            self.output_per_effort = self.capacity * multitask / total if total > 0 else 0.0
+            self.demand = 0.8 * self.demand + 0.2 * self.mean_needs
+        self.innovate()
+
+    def innovate(self) -> None:
+        """An innovation champion raises effectiveness toward its ceiling; without one it falls
+        back toward 1."""
+        cfg, champion = self.model.cfg, self.innovation_champion
+        if champion is not None:
+            drive = champion.initiative * champion.top_skill
+            self.effectiveness += (cfg.innovation_rate * drive
+                                   * (cfg.max_effectiveness - self.effectiveness))
+        else:
+            self.effectiveness -= cfg.innovation_decay * (self.effectiveness - 1.0)
+
+    def review(self) -> list[tuple[Item, float]]:
+        """Peers confirm about `review_rate` x size of the oldest items in review; return the
+        done items with the value each delivered."""
+        cfg = self.model.cfg
+        quota = (math.floor(cfg.review_rate * self.size + self.model.rng.random())
+                 if self.size >= 2 else 0)
+        done = []
+        for item in self.board.oldest_first(REVIEW)[:quota]:
+            self.board.take(item)
+            alignment = float(item.purpose @ self.purpose)
+            delivered = (item.value * (0.5 + 0.5 * alignment)
+                         * math.exp(-cfg.cost_of_delay * item.wip_age))
+            done.append((item, delivered))
+        self.done_total += len(done)
+        self.value_step = sum(delivered for _, delivered in done)
+        self.value_total += self.value_step
+        return done
+
+    def advance(self, limits: dict[int, int] | None) -> None:
+        """Finished items go to review, then ready items to doing, oldest first, as far as the
+        WIP limits allow (no limits: all of them)."""
+        step = self.model.steps
+        finished = [item for item in self.board.oldest_first(DOING) if item.remaining <= 0]
+        self._advance(finished, REVIEW, limits, step)
+        self._advance(self.board.oldest_first(READY), DOING, limits, step)
+
+    def _advance(self, items: list[Item], stage: int, limits: dict[int, int] | None,
+                 step: int) -> None:
+        room = len(items) if limits is None else max(limits[stage] - self.board.count(stage), 0)
+        for item in items[:room]:
+            self.board.move(item, stage, step)
+
+    def free_ready_slots(self) -> int:
+        """Free places in the ready column under the WIP limit."""
+        return max(self.model.cfg.wip_ready - self.board.count(READY), 0)
