@@ -23,6 +23,7 @@ import os
 
 import numpy as np
 
+from agents.arrays import first_within as _first_within_numpy
 from agents.arrays import group_argmax, row_any, row_dot, row_max
 
 try:
@@ -296,6 +297,17 @@ if numba is not None:
 
 
     @_jit
+    def _first_within_numba(groups, keys, quota):
+        taken = np.zeros(len(quota), np.int64)
+        chosen = np.zeros(len(groups), np.bool_)
+        for r in np.argsort(keys, kind="mergesort"):  # stable: equal keys in row order
+            g = groups[r]
+            if taken[g] < quota[g]:
+                chosen[r] = True
+            taken[g] += 1
+        return chosen
+
+    @_jit
     def _group_argmax_rows_numba(rows, groups, values, n_groups):
         winner = np.full(n_groups, -1, np.int64)
         best = np.empty(n_groups, values.dtype)
@@ -402,3 +414,11 @@ def comembers(persons: np.ndarray, tribe: np.ndarray, order: np.ndarray, start: 
     person, the drawn person has moved since, or the tribe is newer than the index."""
     kernel = _comembers_numba if COMPILED else _comembers_numpy
     return kernel(persons, tribe, order, start, count, uniform)
+
+
+def first_within(groups: np.ndarray, keys: np.ndarray, quota: np.ndarray) -> np.ndarray:
+    """Whether each row is among the first `quota[group]` rows of its group, ordered by `keys`
+    and then by row (`arrays.first_within` is the numpy version)."""
+    if not COMPILED:
+        return _first_within_numpy(groups, keys, quota)
+    return _first_within_numba(groups, keys, np.asarray(quota, dtype=np.int64))

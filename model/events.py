@@ -24,16 +24,20 @@ class EventLog:
 
     def add(self, step: int, kind: str, person=-1, tribe=-1, other=-1, detail: str = "") -> None:
         """Record events of one kind; person, tribe and other broadcast against each other."""
-        person, tribe, other = np.broadcast_arrays(np.asarray(person, dtype=np.int64),
-                                                   np.asarray(tribe, dtype=np.int64),
-                                                   np.asarray(other, dtype=np.int64))
-        count = person.size
+        columns = [np.asarray(column, dtype=np.int64).ravel() for column in (person, tribe, other)]
+        sizes = {column.size for column in columns} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"event {kind!r}: person, tribe and other have sizes "
+                             f"{[column.size for column in columns]}; allowed: equal sizes or 1")
+        count = sizes.pop() if sizes else 1
         if count == 0:
             return
         self.tally[kind, detail] = self.tally.get((kind, detail), 0) + count
         if self.enabled:
-            self._chunks.append((step, kind, person.ravel().copy(), tribe.ravel().copy(),
-                                 other.ravel().copy(), detail))
+            # copies: the caller may change its arrays afterwards
+            self._chunks.append((step, kind, *(column.copy() if column.size == count
+                                               else np.full(count, column[0])
+                                               for column in columns), detail))
 
     @property
     def counts(self) -> dict[str, int]:

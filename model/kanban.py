@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.arrays import Table, first_within
+from agents import kernels
+from agents.arrays import Table
 
 GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
@@ -112,7 +113,7 @@ class Board:
             return ready
         if room is not None:
             items = self.items
-            ready = ready[first_within(items.tribe[ready], items.since[ready], room)]
+            ready = ready[kernels.first_within(items.tribe[ready], items.since[ready], room)]
         self.move(ready, stage, step)
         return ready
 
@@ -135,7 +136,8 @@ class Board:
                 continue
             tribe = items.tribe[rows]
             quota = np.full(tribe.max() + 1, limit)
-            self.move(rows[~first_within(tribe, items.since[rows], quota)], BACKLOG, step)
+            keep = kernels.first_within(tribe, items.since[rows], quota)
+            self.move(rows[~keep], BACKLOG, step)
 
     def finish(self, rows: np.ndarray, delivered: np.ndarray) -> None:
         """Confirmed items leave the board as done, delivering `delivered` value."""

@@ -79,8 +79,10 @@ def merge(m: Organization) -> None:
     similarity = row_dot(tribes.purpose[checking], tribes.purpose[partner])
     fits = tribes.size[checking] + tribes.size[partner] <= cfg.max_tribe_size
     ok = (similarity >= cfg.merge_similarity) & fits
-    pairs = np.unique(np.sort(np.stack([checking[ok], partner[ok]], axis=1), axis=1), axis=0)
-    a, b = pairs[:, 0], pairs[:, 1]
+    low = np.minimum(checking[ok], partner[ok]).astype(np.int64)
+    high = np.maximum(checking[ok], partner[ok]).astype(np.int64)
+    pairs = np.unique(low * tribes.n + high)  # each pair once, in (low, high) order
+    a, b = pairs // tribes.n, pairs % tribes.n
     involved = np.bincount(np.concatenate([a, b]), minlength=tribes.n)
     once = (involved[a] == 1) & (involved[b] == 1)
     a, b = a[once], b[once]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import kernels
-from agents.arrays import first_within, group_order, row_dot
+from agents.arrays import group_order, row_dot
 from model import lifecycle
 from model.kanban import DOING, READY, REVIEW
 from model.metrics import measure
@@ -206,7 +206,7 @@ def flow(m: Organization) -> None:
     quota = np.floor(cfg.review_rate * size + rng.random(nt)).astype(np.int64)
     quota[size < 2] = 0
     if len(review):
-        done = review[first_within(items.tribe[review], items.since[review], quota)]
+        done = review[kernels.first_within(items.tribe[review], items.since[review], quota)]
         t = items.tribe[done]
         lead = items.wip_age[done]
         alignment = row_dot(items.purpose[done], tribes.purpose[t])

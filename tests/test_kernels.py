@@ -202,3 +202,16 @@ def test_comembers(state):
     assert found.mean() > 0.7
     assert (tribe[peer[found]] == tribe[persons[found]]).all() and (peer != persons).all()
     assert (peer[:50] == -1).all() and (peer[tribe < 0] == -1).all()
+
+
+def test_first_within(state):
+    rng = state["rng"]
+    groups = rng.integers(0, 40, 3_000)
+    keys = rng.integers(0, 30, 3_000)  # many equal keys: row order breaks the tie
+    quota = rng.integers(0, 90, 40)
+    chosen = kernels._first_within_numba(groups, keys, quota)
+    assert np.array_equal(chosen, kernels._first_within_numpy(groups, keys, quota))
+    assert 0 < chosen.sum() < len(groups)
+    from agents.arrays import rank_within
+
+    assert np.array_equal(chosen, rank_within(groups, keys) < quota[groups])
