@@ -298,13 +298,36 @@ if numba is not None:
 
     @_jit
     def _first_within_numba(groups, keys, quota):
-        taken = np.zeros(len(quota), np.int64)
+        n_groups = len(quota)
+        count = np.zeros(n_groups, np.int64)
+        for g in groups:
+            count[g] += 1
+        start = np.zeros(n_groups + 1, np.int64)
+        for g in range(n_groups):
+            start[g + 1] = start[g] + count[g]
+        order = np.empty(len(groups), np.int64)  # rows by group, in row order within a group
+        fill = start[:-1].copy()
+        for r in range(len(groups)):
+            order[fill[groups[r]]] = r
+            fill[groups[r]] += 1
         chosen = np.zeros(len(groups), np.bool_)
-        for r in np.argsort(keys, kind="mergesort"):  # stable: equal keys in row order
-            g = groups[r]
-            if taken[g] < quota[g]:
-                chosen[r] = True
-            taken[g] += 1
+        for g in range(n_groups):
+            rows = order[start[g]:start[g + 1]]
+            if count[g] > 64:
+                rows = rows[np.argsort(keys[rows], kind="mergesort")][: max(quota[g], 0)]
+            elif count[g] > quota[g]:
+                # stable sort of the group's rows by key (insertion sort: the group is small)
+                rows = rows.copy()
+                for i in range(1, len(rows)):
+                    row = rows[i]
+                    j = i - 1
+                    while j >= 0 and keys[rows[j]] > keys[row]:
+                        rows[j + 1] = rows[j]
+                        j -= 1
+                    rows[j + 1] = row
+                rows = rows[: max(quota[g], 0)]
+            for row in rows:
+                chosen[row] = True
         return chosen
 
     @_jit

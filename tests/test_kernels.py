@@ -204,11 +204,12 @@ def test_comembers(state):
     assert (peer[:50] == -1).all() and (peer[tribe < 0] == -1).all()
 
 
-def test_first_within(state):
+@pytest.mark.parametrize("n_groups", [40, 1_500])  # large groups sort, small ones insert
+def test_first_within(state, n_groups):
     rng = state["rng"]
-    groups = rng.integers(0, 40, 3_000)
+    groups = rng.integers(0, n_groups, 3_000)
     keys = rng.integers(0, 30, 3_000)  # many equal keys: row order breaks the tie
-    quota = rng.integers(0, 90, 40)
+    quota = rng.integers(0, 90 if n_groups == 40 else 3, n_groups)
     chosen = kernels._first_within_numba(groups, keys, quota)
     assert np.array_equal(chosen, kernels._first_within_numpy(groups, keys, quota))
     assert 0 < chosen.sum() < len(groups)
