@@ -192,11 +192,6 @@ def row_any(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
-def column_sum(matrix: np.ndarray) -> np.ndarray:
-    """Sum of each column (a matrix-vector product, much faster than sum(axis=0))."""
-    return np.ones(len(matrix), dtype=matrix.dtype) @ matrix
-
-
 def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Dot product of matching rows of two (n, k) arrays, summed from the first column to the
     last (the order the compiled kernels in `agents.kernels` use)."""
