@@ -79,8 +79,8 @@ class Tribes(Table):
 
     # ------------------------------------------------------------------ aggregates
     def count_members(self, people: People) -> None:
-        """Recount `size` from the people's tribe index (`Organization.move` keeps it current;
-        this is the check)."""
+        """Recount `size` from the people's tribe index, for state written directly (as tests
+        do); in a run `Organization.move` keeps it current."""
         members = people.tribe[: people.n]
         self.size[: self.n] = np.bincount(members[members >= 0], minlength=self.n)[: self.n]
 
