@@ -40,29 +40,55 @@ def test_network_figure_marks_tribes_leaders_and_gone_people(model):
 
 
 def test_layout_is_stable_between_steps(model):
+    """Whoever stays in the same tribe (or stays unaffiliated) keeps the same pixel position:
+    same data coordinates and the same axes."""
     layout = layout_for(model)
     p = model.people
-    before = views.network_figure(model).axes[0].collections[1].get_offsets().copy()
-    tribe_before = p.tribe[: p.n].copy()
-    model.step()
-    after = views.network_figure(model).axes[0].collections[1].get_offsets()
-    same = (p.tribe[: len(tribe_before)] == tribe_before) & (tribe_before >= 0)
-    size_before = np.bincount(tribe_before[tribe_before >= 0], minlength=model.tribes.n)
-    size_now = model.tribes.size[: model.tribes.n]
-    unchanged = same & (size_before[tribe_before] == size_now[np.maximum(tribe_before, 0)])
-    assert unchanged.sum() > 0
-    old = len(tribe_before)
-    assert np.allclose(before[:old][unchanged], after[:old][unchanged])
+    moved_people = 0
+    for _ in range(8):
+        fig = views.network_figure(model)
+        ax = fig.axes[0]
+        limits = (ax.get_xlim(), ax.get_ylim())
+        before = ax.transData.transform(ax.collections[1].get_offsets())
+        tribe_before = p.tribe[: p.n].copy()
+        active_before = p.active[: p.n].copy()
+        capacity = layout.capacity
+        model.step()
+        fig = views.network_figure(model)
+        ax = fig.axes[0]
+        after = ax.transData.transform(ax.collections[1].get_offsets())
+        old = len(tribe_before)
+        stayed = (p.tribe[:old] == tribe_before) & active_before & p.active[:old]
+        assert stayed.sum() > 0.5 * old
+        if layout.capacity == capacity:  # the picture zooms out only when tribes outgrow it
+            assert (ax.get_xlim(), ax.get_ylim()) == limits
+            assert np.array_equal(before[:old][stayed], after[:old][stayed])
+        changed = p.tribe[:old] != tribe_before
+        moved_people += int((np.abs(after[:old] - before[:old]).sum(axis=1) > 0)[changed].sum())
+    assert moved_people > 0  # people who changed tribe did move
     assert layout is layout_for(model)
+
+
+def test_layout_extent_grows_only_when_tribes_outgrow_it():
+    layout = StableLayout()
+    args = (np.zeros(40, int), np.ones(40, bool))
+    layout.positions(np.arange(40) % 5, *args, np.arange(5))
+    first = layout.extent
+    assert layout.capacity == 16
+    for living in (np.arange(10), np.arange(16), np.arange(3)):
+        layout.positions(np.arange(40) % len(living), *args, living)
+        assert layout.extent == first
+    layout.positions(np.arange(40) % 17, *args, np.arange(17))
+    assert layout.capacity == 24 and layout.extent > first
 
 
 def test_layout_reuses_freed_slots():
     layout = StableLayout()
     tribe = np.array([0, 1, 2])
     args = (np.zeros(3, int), np.ones(3, bool))
-    layout.positions(tribe, *args, np.array([0, 1, 2]), np.ones(3))
+    layout.positions(tribe, *args, np.array([0, 1, 2]))
     assert layout.slot_of == {0: 0, 1: 1, 2: 2}
-    layout.positions(np.array([0, 3, 2]), *args, np.array([0, 2, 3]), np.ones(4))
+    layout.positions(np.array([0, 3, 2]), *args, np.array([0, 2, 3]))
     assert layout.slot_of == {0: 0, 2: 2, 3: 1}
 
 

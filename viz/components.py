@@ -38,8 +38,8 @@ def network_figure(model) -> Figure:
     p, tribes = model.people, model.tribes
     n = p.n
     living = tribes.living()
-    pos = layout_for(model).positions(p.tribe[:n], p.unit[:n], p.active[:n], living,
-                                      tribes.size[: tribes.n])
+    layout = layout_for(model)
+    pos = layout.positions(p.tribe[:n], p.unit[:n], p.active[:n], living)
     active = p.active[:n]
     fig = Figure(figsize=(7, 6))
     ax = fig.subplots()
@@ -66,7 +66,8 @@ def network_figure(model) -> Figure:
                  f"{int((active & (p.tribe[:n] < 0)).sum())} unaffiliated", fontsize="small")
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.autoscale_view()
+    ax.set_xlim(-layout.extent, layout.extent)  # fixed, so that dots do not move on screen
+    ax.set_ylim(-layout.extent, layout.extent)
     return fig
 
 
