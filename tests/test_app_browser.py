@@ -1,8 +1,13 @@
-"""The app in a real browser: headless Chromium against `python run.py viz` on 127.0.0.1."""
+"""The app in a real browser: headless Chromium against `python run.py viz` on 127.0.0.1.
+
+The server's CDN is pointed at a closed local port, so that a front-end file missing from the
+local cache fails the test even on a machine with internet (Solara would otherwise fetch it).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,8 +33,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url():
     port = free_port()
+    env = {**os.environ, "SOLARA_ASSETS_CDN": f"http://127.0.0.1:{free_port()}/closed/"}
     server = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "viz", "--port", str(port)],
-                              cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                              cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
@@ -57,6 +63,17 @@ def image_sources(page) -> list[str]:
     return page.locator("img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
+def mesa_counter(page, value: int):
+    """Mesa's own step counter ("Step: 3" on Mesa 3.3, "Time: 3.0" on Mesa 3.5)."""
+    return page.get_by_text(re.compile(rf"^(Step|Time): {value}(\.0)?$"))
+
+
+def feed_step(page) -> int:
+    """The step the event feed shows."""
+    text = page.get_by_text(re.compile(r"^Latest events, step \d+")).first.inner_text()
+    return int(re.search(r"step (\d+)", text).group(1))
+
+
 def test_step_play_switch_preset_in_a_browser(page, app_url):
     problems: list[str] = []
     page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
@@ -68,16 +85,30 @@ def test_step_play_switch_preset_in_a_browser(page, app_url):
     page.wait_for_function("document.querySelectorAll('img').length >= 3", timeout=60_000)
     before = image_sources(page)
 
+    mesa_counter(page, 0).wait_for(timeout=30_000)
     step = page.get_by_role("button", name="Step", exact=True)
     for k in range(1, 4):
         step.click()
         page.get_by_text(f"Latest events, step {k}").wait_for(timeout=30_000)
+    mesa_counter(page, 3).wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     after = image_sources(page)
     changed = sum(a != b for a, b in zip(before, after, strict=False))
     assert changed >= 3, "the network and the charts should redraw after stepping"
     assert page.get_by_text("Latest events, step 3").is_visible()
     assert page.get_by_text("(limit 3)").first.is_visible()  # pull: WIP limits shown
+
+    page.get_by_role("button", name="▶").click()  # Play
+    page.wait_for_function("""() => [...document.querySelectorAll('*')].some(e =>
+        /^Latest events, step ([6-9]|\\d\\d+)/.test(e.textContent))""", timeout=60_000)
+    page.get_by_role("button", name="❚❚").click()  # Pause
+    page.get_by_role("button", name="▶").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # a step already under way may still land
+    paused_at = feed_step(page)
+    assert paused_at >= 6
+    page.wait_for_timeout(2000)
+    assert feed_step(page) == paused_at, "Pause should stop the model"
+    mesa_counter(page, paused_at).wait_for(timeout=10_000)
 
     page.get_by_label("Governance preset").click(force=True)
     page.get_by_role("option", name="hierarchy").click()
