@@ -8,9 +8,13 @@ leadership (with right-censoring), survival curves, tribe sizes and purpose drif
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.optimize import OptimizeWarning
 
 
 def _with_order(events: pd.DataFrame) -> pd.DataFrame:
@@ -79,16 +83,22 @@ def leader_spells(events: pd.DataFrame, end_step: int) -> pd.DataFrame:
 def survival(durations: pd.Series | np.ndarray, ended: pd.Series | np.ndarray,
              level: float = 0.95) -> pd.DataFrame:
     """Kaplan-Meier survival curve with right-censoring (scipy.stats.ecdf), with a log-log
-    confidence band: columns time, survival, low, high."""
+    confidence band: columns time, survival, low, high. The band stays inside [0, 1]; where it
+    is undefined (once survival reaches 0, the log-log transform has no variance), its bounds
+    are the estimate itself."""
     durations = np.asarray(durations, dtype=float)
     ended = np.asarray(ended, dtype=bool)
     data = stats.CensoredData(uncensored=durations[ended], right=durations[~ended])
     result = stats.ecdf(data).sf
-    # the log-log band stays inside [0, 1] and is defined where survival reaches 0
-    band = result.confidence_interval(confidence_level=level, method="log-log")
-    times = result.quantiles
-    return pd.DataFrame({"time": times, "survival": result.probabilities,
-                         "low": band.low.probabilities, "high": band.high.probabilities})
+    with warnings.catch_warnings():  # scipy warns where the band is undefined; filled below
+        warnings.filterwarnings("ignore", "The confidence interval is undefined",
+                                RuntimeWarning)
+        band = result.confidence_interval(confidence_level=level, method="log-log")
+    estimate = result.probabilities
+    low, high = band.low.probabilities, band.high.probabilities
+    return pd.DataFrame({"time": result.quantiles, "survival": estimate,
+                         "low": np.where(np.isnan(low), estimate, low),
+                         "high": np.where(np.isnan(high), estimate, high)})
 
 
 def median_survival(curve: pd.DataFrame) -> float:
@@ -97,25 +107,42 @@ def median_survival(curve: pd.DataFrame) -> float:
     return float(below["time"].iloc[0]) if len(below) else float("inf")
 
 
-def tail_fits(sizes: np.ndarray) -> pd.DataFrame:
-    """Heavy-tail check of positive sizes: maximum-likelihood fits of exponential (light
-    tail), lognormal and Pareto (heavy tails, lower bound at the smallest size) with their AIC;
-    the lowest AIC fits best. AIC assumes independent observations: pass one size per tribe
-    (not the same tribe at many snapshots)."""
-    sizes = np.asarray(sizes, dtype=float)
+def heavy_tail(sizes: np.ndarray, significance: float = 0.1) -> dict[str, Any]:
+    """Is the distribution of positive whole sizes heavy-tailed?
+
+    The method of Clauset, Shalizi and Newman (2009) through the `powerlaw` package: the tail
+    starts at the `xmin` that makes a discrete power law fit the sizes above it best
+    (smallest Kolmogorov-Smirnov distance); that power law is then compared with an
+    exponential (a light tail) over the same tail by Vuong's normalized log-likelihood ratio
+    `R` (positive: the power law fits better) and its two-sided p-value. Pass one size per
+    tribe (independent observations), not the same tribe at many snapshots.
+
+    Returns:
+        n, n_tail, xmin, alpha (power-law exponent), ks_distance, R, p and a verdict:
+        "heavy" (R > 0 and p < significance), "light" (R < 0 and p < significance) or
+        "cannot tell".
+    """
+    import powerlaw
+
+    sizes = np.asarray(sizes)
     sizes = sizes[sizes > 0]
-    rows = []
-    for name, family, fixed in (("exponential", stats.expon, {"floc": 0}),
-                                ("lognormal", stats.lognorm, {"floc": 0}),
-                                ("pareto", stats.pareto, {"floc": 0, "fscale": sizes.min()})):
-        params = family.fit(sizes, **fixed)
-        loglik = float(np.sum(family.logpdf(sizes, *params)))
-        free = len(params) - len(fixed)
-        rows.append({"distribution": name, "log_likelihood": loglik,
-                     "aic": 2 * free - 2 * loglik, "parameters": params})
-    table = pd.DataFrame(rows).sort_values("aic", ignore_index=True)
-    table["delta_aic"] = table["aic"] - table["aic"].iloc[0]
-    return table
+    if len(np.unique(sizes)) < 3:
+        return {"n": len(sizes), "n_tail": 0, "xmin": np.nan, "alpha": np.nan,
+                "ks_distance": np.nan, "R": np.nan, "p": np.nan, "verdict": "cannot tell"}
+    with warnings.catch_warnings():
+        # powerlaw 2.0 reads its own deprecated `sigma` property while fitting, and starts
+        # scipy's optimizer from a guess outside its bounds (the optimizer clips it)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="powerlaw")
+        warnings.filterwarnings("ignore", category=OptimizeWarning, module="powerlaw")
+        fit = powerlaw.Fit(sizes, discrete=True, verbose=False)
+        ratio, p = fit.distribution_compare("power_law", "exponential", normalized_ratio=True)
+    ratio, p = float(ratio), float(p)
+    verdict = "cannot tell"
+    if p < significance:
+        verdict = "heavy" if ratio > 0 else "light"
+    return {"n": len(sizes), "n_tail": int((sizes >= fit.xmin).sum()), "xmin": float(fit.xmin),
+            "alpha": float(fit.power_law.alpha), "ks_distance": float(fit.power_law.D),
+            "R": ratio, "p": p, "verdict": verdict}
 
 
 def purpose_drift(tribe_snapshots: pd.DataFrame) -> pd.DataFrame:
@@ -128,5 +155,5 @@ def purpose_drift(tribe_snapshots: pd.DataFrame) -> pd.DataFrame:
     cosine = np.einsum("ij,ij->i", vectors[1:], vectors[:-1])
     drift = pd.DataFrame({"tribe": living["tribe"].to_numpy()[1:][same],
                           "step": living["step"].to_numpy()[1:][same],
-                          "drift": 1.0 - cosine[same]})
+                          "drift": np.maximum(1.0 - cosine[same], 0.0)})  # no rounding < 0
     return drift

@@ -8,12 +8,12 @@ import pytest
 from experiments import load_experiment, run_sweep, sensitivity
 from experiments.history import (
     employment_spells,
+    heavy_tail,
     leader_spells,
     median_survival,
     membership_spells,
     purpose_drift,
     survival,
-    tail_fits,
 )
 from model import Organization
 
@@ -59,13 +59,17 @@ def test_kaplan_meier_matches_a_hand_computed_case():
     assert median_survival(curve) == 3.0
 
 
-def test_tail_fits_tell_light_from_heavy_tails():
+def test_heavy_tail_tells_light_from_heavy_tails():
     rng = np.random.default_rng(1)
-    assert tail_fits(rng.exponential(5.0, 2000))["distribution"].iloc[0] == "exponential"
-    heavy = tail_fits(rng.pareto(1.5, 2000) + 1)
-    assert heavy["distribution"].iloc[0] in ("pareto", "lognormal")
-    assert heavy.set_index("distribution").loc["exponential", "delta_aic"] > 100
-
+    light = heavy_tail(rng.geometric(0.15, 1000))
+    assert light["verdict"] == "light" and light["R"] < 0 and light["p"] < 0.1
+    pareto = heavy_tail(np.floor((rng.pareto(1.5, 1000) + 1) * 3).astype(int))
+    assert pareto["verdict"] == "heavy" and pareto["R"] > 0
+    assert 2.0 < pareto["alpha"] < 3.0  # the discrete sizes' exponent is about 1.5 + 1
+    assert pareto["xmin"] >= 3 and 0 < pareto["n_tail"] <= 1000
+    assert heavy_tail(np.array([4, 4, 5, 5]))["verdict"] == "cannot tell"  # too few values
+    few = heavy_tail(rng.geometric(0.15, 12))
+    assert few["verdict"] in ("cannot tell", "light") and few["n"] == 12
 
 def test_purpose_drift_is_zero_under_fixed_purposes():
     m = Organization(preset="hierarchy", people=100, rng=2, snapshot_every=5)
@@ -131,3 +135,11 @@ def test_founders_leaderships_are_logged():
     assert len(founded) > 0
     assert set(zip(founded["person"], founded["tribe"], strict=True)) == set(
         zip(led["person"], led["tribe"], strict=True))
+
+
+def test_survival_band_is_defined_where_survival_reaches_zero(recwarn):
+    curve = survival(np.array([1, 2, 2, 3, 5]), np.ones(5, dtype=bool))
+    assert curve["survival"].iloc[-1] == 0.0
+    assert curve[["low", "high"]].notna().all().all()
+    assert (curve["low"] <= curve["survival"]).all() and (curve["survival"] <= curve["high"]).all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
