@@ -3,6 +3,7 @@ to disk, resumable, with failed runs recorded instead of stopping the sweep."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import time
@@ -233,7 +234,7 @@ def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
 def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None,
              connect_timeout: float) -> Iterator[Outcome]:
     """A Dask cluster: an existing scheduler, or a local cluster started for this sweep."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster
 
     cluster = None
     if scheduler is None:
@@ -253,16 +254,47 @@ def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None,
             raise ExperimentError(
                 "the Dask workers cannot run the model (install this project on every "
                 f"worker with `pip install -e .`): {error}") from None
-        futures = client.map(run_task, todo, pure=False)
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            client.cancel(futures)
+        probe.release()
+        yield from _stream(client, todo)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _window(client) -> int:
+    """Runs in flight on Dask: twice the worker threads (asked again at each submission, so
+    workers that join later get work too)."""
+    return 2 * max(1, sum(client.nthreads().values()))
+
+
+def _stream(client, todo: list[Task]) -> Iterator[Outcome]:
+    """Submit the runs in a bounded window and release each one once its result is here, so
+    that the cluster holds only the runs in flight, never the finished ones."""
+    from distributed import as_completed
+
+    queue = iter(todo)
+    running: dict[str, Task] = {}
+    pending = as_completed(loop=client.loop)
+
+    def submit(count: int) -> None:
+        for task in itertools.islice(queue, count):
+            future = client.submit(run_task, task, pure=False)
+            running[future.key] = task
+            pending.add(future)
+
+    try:
+        submit(_window(client))
+        for future in pending:
+            running.pop(future.key)
+            outcome = future.result()
+            future.release()  # the scheduler forgets the run; its result is only here now
+            del future
+            submit(_window(client) - len(running))
+            yield outcome
+    finally:
+        # on an interruption, runs in flight are dropped (not stored: a restart runs them)
+        client.cancel(list(pending.futures))
 
 
 def _probe() -> str:

@@ -191,6 +191,32 @@ def test_a_local_dask_cluster_gives_the_same_results(tmp_path):
                                   runs_without_order(tmp_path / "inline"))
 
 
+def test_dask_holds_only_the_runs_in_flight_not_the_finished_ones(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(write(tmp_path, SMALL))
+    window = 2 * 2  # two workers of one thread, twice as many runs in flight
+    held = []
+    save_run = Store.save_run
+
+    def count_tasks(dask_scheduler) -> int:
+        return len(dask_scheduler.tasks)
+
+    def saving(self, run_id, summary, steps):
+        client = distributed.default_client()
+        # released runs leave the scheduler asynchronously: give the releases a moment
+        deadline = time.monotonic() + 2
+        while (tasks := client.run_on_scheduler(count_tasks)) > window \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        held.append(tasks)
+        save_run(self, run_id, summary, steps)
+
+    monkeypatch.setattr(Store, "save_run", saving)
+    report = run_sweep(experiment, tmp_path / "dask", dask_workers=2, progress=False)
+    assert report.stored == 12 and len(held) == 12
+    assert max(held) <= window, held
+
+
 def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
     distributed = pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
