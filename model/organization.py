@@ -35,6 +35,8 @@ class Organization(mesa.Model):
 
     Attributes:
         cfg: the configuration.
+        preset: the preset named when the model was built (None if built from a Config).
+        seed: the seed, when `rng` was given as an integer (None otherwise).
         people, tribes: the population and the tribes, as arrays (`agents.People`,
             `agents.Tribes`).
         market, board: the environment: demand and work items with the tribes' Kanban boards.
@@ -55,6 +57,8 @@ class Organization(mesa.Model):
         elif kwargs:
             config = config.replace(**kwargs)
         self.cfg = config
+        self.preset = preset
+        self.seed = int(rng) if isinstance(rng, int | np.integer) else None
         super().__init__(rng=rng)
         cfg = self.cfg
         self.plan: tuple[Phase, ...] = PLAN

@@ -15,6 +15,12 @@ from viz import components as views  # noqa: E402
 from viz.layout import StableLayout, layout_for  # noqa: E402
 
 
+def app_model(**params):
+    import app
+
+    return app.make_model(**{"people": 120, **params})
+
+
 @pytest.fixture
 def model():
     import app
@@ -37,6 +43,19 @@ def test_network_figure_marks_tribes_leaders_and_gone_people(model):
     assert len(leaders.get_offsets()) == int((model.tribes.leader[living] >= 0).sum())
     assert f"step {model.steps}" in ax.get_title()
     fig.savefig(io.BytesIO(), format="png")
+    box, rc = solara.render(views.NetworkView(model), handle_error=False)
+    assert bytes(rc.find(ipywidgets.Image).widget.value).startswith(b"\x89PNG")
+
+
+def test_settings_view_shows_preset_size_seed_and_policies(model):
+    line = views.settings_line(model)
+    assert line.startswith("purposeful: 120 people, seed 3;")
+    assert "membership voluntary" in line and "leadership emergent" in line
+    assert f"WIP limit (doing) {model.cfg.wip_doing}" in line
+    box, rc = solara.render(views.NetworkView(model), handle_error=False)  # shown above it
+    assert rc.find(v.Html).widget.children == [line]
+    assert views.settings_line(app_model(preset="hierarchy", rng=9)).startswith(
+        "hierarchy: 120 people, seed 9;")
 
 
 def test_layout_is_stable_between_steps(model):

@@ -73,9 +73,11 @@ def network_figure(model) -> Figure:
 
 @solara.component
 def NetworkView(model):
-    """The social network."""
+    """The model's settings in a line, and the social network."""
     update_counter.get()
-    solara.FigureMatplotlib(network_figure(model), format="png", dpi=72)
+    with solara.Column(gap="0px"):
+        solara.Text(settings_line(model), style={"font-size": "small"})
+        solara.FigureMatplotlib(network_figure(model), format="png", dpi=72)
 
 
 def tribes_table(model) -> pd.DataFrame:
@@ -97,9 +99,10 @@ def tribes_figure(table: pd.DataFrame, top: int = 15) -> Figure:
     ax.set_xticks(x, part["tribe"].astype(str), fontsize="x-small")
     ax.set_ylabel("members", fontsize="small")
     ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
-    for k, done in enumerate(part["throughput (total)"]):
-        ax.annotate(str(done), (k, 0), xytext=(0, 2), textcoords="offset points",
-                    ha="center", fontsize="xx-small", color="white")
+    for k, (size, done) in enumerate(zip(part["size"], part["throughput (total)"], strict=True)):
+        ax.annotate(str(done), (k, size), xytext=(0, 1), textcoords="offset points",
+                    ha="center", va="bottom", fontsize="x-small", color="black")
+    ax.set_ylim(0, max(part["size"].max(), 1) * 1.2)  # room for the numbers above the bars
     ax.set_title(f"the {len(part)} largest tribes (numbers: items done)", fontsize="small")
     return fig
 
@@ -185,6 +188,19 @@ def EventFeed(model):
         with solara.Column(gap="2px"):
             for line in lines or ["No events yet."]:
                 solara.Text(line)
+
+
+def settings_line(model) -> str:
+    """The settings of the model on screen (the sidebar's sliders show values only while
+    dragged)."""
+    cfg = model.cfg
+    seed = "-" if model.seed is None else model.seed
+    rules = " / ".join(f"{name} {getattr(cfg, name)}" for name in
+                       ("membership", "leadership", "purpose", "work", "conflict"))
+    return (f"{model.preset or 'custom'}: {cfg.people} people, seed {seed}; {rules}; "
+            f"WIP limit (doing) {cfg.wip_doing}, arrivals {cfg.arrival_rate:g}, turbulence "
+            f"{cfg.turbulence:g}, outside option {cfg.outside_option:g}, reconsider "
+            f"{cfg.consider_rate:g}, passion drift {cfg.passion_drift:g}")
 
 
 TIME_SERIES = (("throughput", "items done per step"), ("lead_time", "lead time (steps)"),

@@ -1,0 +1,126 @@
+"""How responsive the app is: time from a click on Step until every view has redrawn.
+
+Serves the app (Mesa's SolaraViz, the same components as `app.py`) with a chosen number of
+people, drives it in headless Chromium, and times each click on Step until the event feed shows
+the new step and every image (network, tribes chart, time series) has been replaced and
+decoded. Prints the median and the slowest of the timed steps.
+
+    python benchmarks/bench_app.py                      # 1,000 people, 12 timed steps
+    python benchmarks/bench_app.py --people 2000 --steps 20 --preset hierarchy
+    python benchmarks/bench_app.py --people 300 --steps 40 --screenshot docs/app.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+WRAPPER = """
+import sys
+sys.path.insert(0, {root!r})
+from mesa.visualization import SolaraViz
+
+from app import MODEL_PARAMS, make_model
+from viz.components import COMPONENTS
+
+params = {{**MODEL_PARAMS,
+          "people": {{**MODEL_PARAMS["people"], "value": {people}, "max": max({people}, 2000)}},
+          "preset": {{**MODEL_PARAMS["preset"], "value": {preset!r}}}}}
+model = make_model(people={people}, preset={preset!r})
+page = SolaraViz(model, components=COMPONENTS, model_params=params,
+                 name="Purposeful Enterprise")
+"""
+
+ALL_IMAGES_NEW = """old => {
+    const imgs = [...document.querySelectorAll('img')];
+    return imgs.length >= old.length && imgs.every((img, k) => img.src !== old[k] && img.complete);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "solara", "run", str(app), "--host",
+                               "127.0.0.1", "--port", str(port), "--no-open", "--production",
+                               "--no-check-version"], env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(server.pid, signal.SIGKILL)
+    raise SystemExit("bench_app: the app server did not answer within 120 s")
+
+
+def measure(url: str, steps: int, chromium: str, screenshot: Path | None) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu",
+                                           "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(url)
+        page.get_by_text("Latest events, step 0").wait_for(timeout=120_000)
+        page.wait_for_function("document.querySelectorAll('img').length >= 3",
+                               timeout=120_000)
+        step = page.get_by_role("button", name="Step", exact=True)
+        times = []
+        for k in range(1, steps + 1):
+            old = page.locator("img").evaluate_all("imgs => imgs.map(i => i.src)")
+            start = time.perf_counter()
+            step.click()
+            page.get_by_text(f"Latest events, step {k}").wait_for(timeout=60_000)
+            page.wait_for_function(ALL_IMAGES_NEW, arg=old, timeout=60_000)
+            times.append(time.perf_counter() - start)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--preset", default="purposeful")
+    parser.add_argument("--steps", type=int, default=12, help="timed steps (default 12)")
+    parser.add_argument("--screenshot", type=Path, help="save a screenshot (PNG) at the end")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        app = Path(scratch) / "bench_app_page.py"
+        app.write_text(WRAPPER.format(root=str(ROOT), people=args.people, preset=args.preset))
+        port = free_port()
+        server = serve(app, port)
+        try:
+            times = measure(f"http://127.0.0.1:{port}/", args.steps, args.chromium,
+                            args.screenshot)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    print(f"{args.preset}, {args.people} people: step + redraw of every view, "
+          f"median {statistics.median(times):.2f} s, slowest {max(times):.2f} s "
+          f"over {len(times)} steps")
+
+
+if __name__ == "__main__":
+    main()
