@@ -3,26 +3,40 @@ to disk, resumable, with failed runs recorded instead of stopping the sweep."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import pandas as pd
 
 from experiments.designs import Condition, conditions, replicate_seeds
 from experiments.spec import Experiment, ExperimentError
-from experiments.store import Store, code_version, now, package_versions, write_json, write_parquet
+from experiments.store import (
+    Store,
+    code_label,
+    code_version,
+    now,
+    package_versions,
+    write_json,
+    write_parquet,
+)
 
 SUMMARY_MEANS = ("throughput", "wip", "backlog", "value", "engagement", "alignment", "fit",
                  "tribes", "tribe_size_mean", "unaffiliated", "switches", "founded",
                  "dissolved", "leader_changes", "headcount")
 SUMMARY_FINAL = ("retention", "exits_total", "done_total", "value_total", "gini_contribution")
+# packages whose versions must agree between the client and Dask workers (numba: when both
+# have it; the results are the same without it)
+KEY_PACKAGES = ("numpy", "mesa", "numba")
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,6 @@ class Task:
     steps: int
     warmup: float
     keep_every: int | None
-    code: str = ""
 
 
 @dataclass
@@ -68,8 +81,45 @@ def summarize_run(table: pd.DataFrame, warmup: float) -> dict[str, float]:
     return summary
 
 
+@functools.cache
+def environment() -> dict[str, Any]:
+    """This process's code version (`code_version`, and its label) and the versions of the key
+    packages installed; computed once per process, so a worker reports the code it imported."""
+    code = code_version()
+    return {"code": code, "label": code_label(code), "packages": key_packages()}
+
+
+def key_packages() -> dict[str, str]:
+    """Versions of the installed `KEY_PACKAGES`."""
+    versions = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def differences(here: dict[str, Any], there: dict[str, Any]) -> list[str]:
+    """How a worker's environment differs from this process's, in words (empty: the same
+    model source and key package versions)."""
+    found = []
+    if here["code"]["source"] != there["code"]["source"]:
+        found.append(f"model source {there['code']['source'][:12]} ({there['label']}) differs "
+                     f"from this client's {here['code']['source'][:12]} ({here['label']})")
+    for name in KEY_PACKAGES:
+        mine, theirs = here["packages"].get(name), there["packages"].get(name)
+        if name == "numba" and (mine is None or theirs is None):
+            continue
+        if mine != theirs:
+            found.append(f"{name} {theirs or 'not installed'} (this client: "
+                         f"{mine or 'not installed'})")
+    return found
+
+
 def run_task(task: Task) -> Outcome:
-    """Run one task; an exception becomes a failed outcome with its traceback."""
+    """Run one task; an exception becomes a failed outcome with its traceback. The run's `code`
+    is the code version of the process that ran it."""
     from model import Organization  # imported here so that workers import it themselves
 
     try:
@@ -80,7 +130,7 @@ def run_task(task: Task) -> Outcome:
                        trace=traceback.format_exc())
     row = {"run_id": task.run_id, "condition": task.condition, "label": task.label,
            "preset": task.preset, "replicate": task.replicate, "seed": task.seed,
-           "code": task.code,
+           "code": environment()["label"],
            **task.values, **summarize_run(table, task.warmup)}
     summary = pd.DataFrame([row])
     kept = None
@@ -92,14 +142,13 @@ def run_task(task: Task) -> Outcome:
     return Outcome(task, summary=summary, steps=kept)
 
 
-def tasks(experiment: Experiment, conds: list[Condition], code: str = "") -> list[Task]:
+def tasks(experiment: Experiment, conds: list[Condition]) -> list[Task]:
     """Every run of the sweep, replicate-major so that early results cover all conditions."""
     seeds = replicate_seeds(experiment)
     keep = experiment.keep_every if experiment.outputs == "steps" else None
     return [Task(run_id=f"c{c.index:05d}-r{r:04d}", condition=c.index, label=c.label,
                  preset=c.preset, values=c.values, base=experiment.base, replicate=r,
-                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep,
-                 code=code)
+                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep)
             for r, seed in enumerate(seeds) for c in conds]
 
 
@@ -115,23 +164,29 @@ class SweepReport:
     interrupted: bool = False
 
 
-def prepare(experiment: Experiment, store: Store) -> list[Task]:
-    """Write (or check) the manifest and the conditions table; return all tasks."""
-    conds = conditions(experiment)
-    code = code_version()
-    label = (code.get("commit") or code.get("version") or "unknown") + (
-        "+dirty" if code.get("dirty") else "")
-    all_tasks = tasks(experiment, conds, label)
+def check_folder(experiment: Experiment, store: Store) -> dict[str, Any] | None:
+    """The folder's manifest (None for a new folder), if it is this experiment's.
+
+    Raises:
+        ExperimentError: the folder is not a sweep's, or holds another experiment's results.
+    """
     manifest = store.read_manifest()
     if manifest is not None and manifest["experiment"]["sha256"] != experiment.sha256:
         raise ExperimentError(
             f"{store.root}: holds results of a different experiment file "
             f"(sha256 {manifest['experiment']['sha256'][:12]}..., this file "
             f"{experiment.sha256[:12]}...); use another --out folder")
+    return manifest
+
+
+def prepare(experiment: Experiment, store: Store, conds: list[Condition], code: dict[str, Any],
+            runs: int) -> None:
+    """Write (or update) the manifest and write the conditions table."""
+    manifest = check_folder(experiment, store)
     store.root.mkdir(parents=True, exist_ok=True)
     if manifest is None:
         manifest = {"experiment": experiment.to_dict(), "created": now(),
-                    "runs_expected": len(all_tasks), "conditions": len(conds), "sessions": []}
+                    "runs_expected": runs, "conditions": len(conds), "sessions": []}
     # each start of the sweep is a session: resumed sweeps keep the record of earlier code;
     # every run also stores the code it ran with (column `code`)
     session = {"started": now(), "code": code, "packages": package_versions()}
@@ -141,14 +196,23 @@ def prepare(experiment: Experiment, store: Store) -> list[Task]:
     table = pd.DataFrame([{"condition": c.index, "label": c.label, "preset": c.preset,
                            **c.values} for c in conds])
     write_parquet(table, store.root / "conditions.parquet")
-    return all_tasks
+
+
+def _todo(all_tasks: list[Task], store: Store, retry_failed: bool) -> tuple[list[Task], list[str]]:
+    """The runs still to do, and the failed runs left alone."""
+    done = store.done()
+    failed_before = set(store.failures())
+    todo = [t for t in all_tasks if t.run_id not in done
+            and (retry_failed or t.run_id not in failed_before)]
+    return todo, sorted(failed_before - {t.run_id for t in todo} - done)
 
 
 def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
               scheduler: str | None = None, dask_workers: int | None = None,
               retry_failed: bool = False, progress: bool = True,
               connect_timeout: float = 30.0) -> SweepReport:
-    """Run every task not yet stored; return the report.
+    """Run every task not yet stored; return the report. A Dask cluster is reached, and its
+    workers checked, before anything is written.
 
     Args:
         experiment: the validated experiment.
@@ -158,17 +222,25 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
         dask_workers: start a local Dask cluster with this many worker processes.
         retry_failed: also run again the runs recorded as failed.
         progress: show a progress bar with the time left.
-        connect_timeout: seconds to wait for a Dask scheduler to answer.
+        connect_timeout: seconds to wait for a Dask scheduler (and its first worker) to answer.
+
+    Raises:
+        ExperimentError: the folder holds another experiment's results or is in use; the Dask
+            scheduler cannot be reached, or its workers run other code or package versions.
     """
     store = Store(out)
-    with store.owned():
-        all_tasks = prepare(experiment, store)
-        done = store.done()
-        failed_before = set(store.failures())
-        todo = [t for t in all_tasks if t.run_id not in done
-                and (retry_failed or t.run_id not in failed_before)]
-        report = SweepReport(expected=len(all_tasks), skipped=len(all_tasks) - len(todo))
-        report.failed = sorted(failed_before - {t.run_id for t in todo} - done)
+    conds = conditions(experiment)
+    all_tasks = tasks(experiment, conds)
+    environment.cache_clear()  # this process's code now (runs in this process use it too)
+    here = environment()
+    check_folder(experiment, store)
+    todo, _ = _todo(all_tasks, store, retry_failed)
+    with _executor(bool(todo), workers, scheduler, dask_workers, connect_timeout,
+                   here) as execute, store.owned():
+        prepare(experiment, store, conds, here["code"], len(all_tasks))
+        todo, report_failed = _todo(all_tasks, store, retry_failed)
+        report = SweepReport(expected=len(all_tasks), skipped=len(all_tasks) - len(todo),
+                             failed=report_failed)
         start = time.perf_counter()
         bar = None
         if progress and todo:
@@ -176,7 +248,7 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
 
             bar = tqdm(total=len(todo), unit="run", desc=experiment.name)
         try:
-            for outcome in _execute(todo, workers, scheduler, dask_workers, connect_timeout):
+            for outcome in execute(todo):
                 if outcome.error is None:
                     store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
                     report.stored += 1
@@ -198,17 +270,25 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
         return report
 
 
-def _execute(todo: list[Task], workers: int | None, scheduler: str | None,
-             dask_workers: int | None, connect_timeout: float) -> Iterator[Outcome]:
-    if not todo:
-        return iter(())
-    if scheduler is not None or dask_workers is not None:
-        return _on_dask(todo, scheduler, dask_workers, connect_timeout)
+Execute = Callable[[list[Task]], Iterator[Outcome]]
+
+
+@contextmanager
+def _executor(needed: bool, workers: int | None, scheduler: str | None,
+              dask_workers: int | None, connect_timeout: float,
+              here: dict[str, Any]) -> Iterator[Execute]:
+    """A function running tasks: on Dask (connected and checked here), in local processes, or
+    in this process."""
+    if needed and (scheduler is not None or dask_workers is not None):
+        with _dask_client(scheduler, dask_workers, connect_timeout, here) as client:
+            yield lambda todo: _stream(client, todo) if todo else iter(())
+        return
     if workers is None:
         workers = os.cpu_count() or 1
     if workers == 0:
-        return (run_task(task) for task in todo)
-    return _on_processes(todo, workers)
+        yield lambda todo: (run_task(task) for task in todo)
+    else:
+        yield lambda todo: _on_processes(todo, workers) if todo else iter(())
 
 
 def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
@@ -231,35 +311,50 @@ def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
         pool.shutdown(wait=not running, cancel_futures=True)
 
 
-def _on_dask(todo: list[Task], scheduler: str | None, dask_workers: int | None,
-             connect_timeout: float) -> Iterator[Outcome]:
-    """A Dask cluster: an existing scheduler, or a local cluster started for this sweep."""
+@contextmanager
+def _dask_client(scheduler: str | None, dask_workers: int | None, connect_timeout: float,
+                 here: dict[str, Any]) -> Iterator[Any]:
+    """A client of a Dask cluster (an existing scheduler, or a local cluster started for this
+    sweep) whose workers all run this client's model source and key package versions."""
     from distributed import Client, LocalCluster
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-    try:
-        client = Client(scheduler or cluster, timeout=f"{connect_timeout}s")
-    except OSError as error:
-        if cluster is not None:
-            cluster.close()
-        raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({error})") from None
-    try:
-        probe = client.submit(_probe, pure=False)
+    with ExitStack() as stack:
+        cluster = None
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None))
         try:
-            probe.result(timeout=120)
-        except Exception as error:
-            raise ExperimentError(
-                "the Dask workers cannot run the model (install this project on every "
-                f"worker with `pip install -e .`): {error}") from None
-        probe.release()
-        yield from _stream(client, todo)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+            client = stack.enter_context(Client(scheduler or cluster,
+                                                timeout=f"{connect_timeout}s"))
+        except OSError as error:
+            raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({error})") \
+                from None
+        _check_workers(client, here, connect_timeout)
+        yield client
+
+
+def _check_workers(client, here: dict[str, Any], timeout: float) -> None:
+    """Every worker must import the model and run the same code and key packages as here."""
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise ExperimentError(f"the Dask scheduler {client.scheduler.address} has no workers "
+                              f"(waited {timeout:g} s)") from None
+    answers = client.run(_probe, on_error="return")
+    problems = []
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException):
+            problems.append(f"{worker} cannot run the model ({type(answer).__name__}: "
+                            f"{answer}); install this project on every worker with "
+                            "`pip install -e .`")
+        elif found := differences(here, answer):
+            problems.append(f"{worker} runs other code: {'; '.join(found)}")
+    if problems:
+        raise ExperimentError("the Dask workers do not match this client, refusing to run: "
+                              + " | ".join(problems)
+                              + " (install the same commit and packages everywhere, then "
+                                "restart the workers)")
 
 
 def _window(client) -> int:
@@ -297,8 +392,8 @@ def _stream(client, todo: list[Task]) -> Iterator[Outcome]:
         client.cancel(list(pending.futures))
 
 
-def _probe() -> str:
-    import model
+def _probe() -> dict[str, Any]:
+    import model  # noqa: F401  (a worker that cannot import the model fails here)
 
-    return model.__name__
+    return environment()
 

@@ -15,6 +15,7 @@ polars or DuckDB.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -31,6 +32,8 @@ import pandas as pd
 import pyarrow.dataset as ds
 from filelock import FileLock, Timeout
 
+# the code that determines a run's numbers: the model and the run summaries
+SOURCE = ("model", "agents", "experiments/runner.py")
 PACKAGES = ("numpy", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")
 
@@ -161,7 +164,8 @@ def _read_folder(folder: Path) -> pd.DataFrame:
 
 
 def code_version() -> dict[str, Any]:
-    """The git commit of the code (and whether the work tree had changes), if known."""
+    """The git commit of the code (and whether the work tree had changes), if known, and the
+    sha256 of the model's source files (`source_digest`)."""
     root = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
@@ -169,9 +173,34 @@ def code_version() -> dict[str, Any]:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=root, capture_output=True, text=True, timeout=10,
                                check=True).stdout.strip() != ""
-        return {"commit": commit, "dirty": dirty}
+        version = {"commit": commit, "dirty": dirty}
     except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "version": metadata.version("purposeful-enterprise")}
+        try:
+            installed = metadata.version("purposeful-enterprise")
+        except metadata.PackageNotFoundError:
+            installed = "unknown"
+        version = {"commit": None, "version": installed}
+    return {**version, "source": source_digest()}
+
+
+def code_label(code: dict[str, Any]) -> str:
+    """A code version in a word: the commit (with "+dirty" for a changed work tree), else the
+    installed version."""
+    return (code.get("commit") or code.get("version") or "unknown") + (
+        "+dirty" if code.get("dirty") else "")
+
+
+def source_digest() -> str:
+    """sha256 of the source files that determine a run's numbers (`SOURCE`: model/, agents/,
+    experiments/runner.py), over their paths and contents in path order."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(path for entry in SOURCE for path in (
+        (root / entry).rglob("*.py") if (root / entry).is_dir() else [root / entry]))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

@@ -231,6 +231,46 @@ def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
                                   runs_without_order(tmp_path / "inline"))
 
 
+def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_path,
+                                                                            monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(write(tmp_path, SMALL))
+    code = runner_module.code_version()  # the workers' (they run this tree)
+    packages = runner_module.key_packages()
+    try:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None) as cluster:
+            address = cluster.scheduler_address
+            # this client has other model source: refused before anything is written
+            monkeypatch.setattr(runner_module, "code_version",
+                                lambda: {**code, "commit": "feedbeef", "source": "0" * 64})
+            with pytest.raises(ExperimentError) as error:
+                run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
+            assert "model source" in str(error.value) and "feedbeef" in str(error.value)
+            assert code["source"][:12] in str(error.value)
+            assert not (tmp_path / "out").exists()
+            # another numpy version
+            monkeypatch.setattr(runner_module, "code_version", lambda: code)
+            monkeypatch.setattr(runner_module, "key_packages",
+                                lambda: {**packages, "numpy": "0.0.1"})
+            with pytest.raises(ExperimentError, match=r"numpy .*0\.0\.1"):
+                run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
+            assert not (tmp_path / "out").exists()
+            # the same source under another label (say, a copy without git): it runs, and
+            # every run records the code version of the worker that ran it
+            monkeypatch.setattr(runner_module, "key_packages", lambda: packages)
+            monkeypatch.setattr(runner_module, "code_version",
+                                lambda: {**code, "commit": "client-commit", "dirty": False})
+            report = run_sweep(experiment, tmp_path / "out", scheduler=address,
+                               progress=False)
+        assert report.stored == 12
+        runs = Store(tmp_path / "out").read_runs()
+        assert set(runs["code"]) == {runner_module.code_label(code)}
+        assert Store(tmp_path / "out").read_manifest()["code"]["commit"] == "client-commit"
+    finally:
+        runner_module.environment.cache_clear()
+
+
 def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
     pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
