@@ -1,6 +1,8 @@
 """Experiment files: TOML data describing a sweep, checked completely before anything runs.
 
-An experiment file is data: it is parsed with `tomllib` and nothing in it is evaluated.
+An experiment file is data: it is parsed with `tomllib` and nothing in it is evaluated. Every
+value (base, levels, list settings) takes its parameter's declared type, as the model would
+convert it: `outside_option = [0, 0.5]` gives the levels 0.0 and 0.5.
 
     [experiment]
     name = "governance"
@@ -189,7 +191,7 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
         raise fail("[base]", "must be a table of parameter = value")
     if "preset" in base:
         raise fail("base.preset", "set the base preset as experiment.preset")
-    _check_settings(base, preset, "base", fail)
+    base = _check_settings(base, preset, "base", fail)
 
     factors = data.get("factors", {})
     if not isinstance(factors, dict):
@@ -203,11 +205,11 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
         if isinstance(spec, list):
             if not spec:
                 raise fail(key, "an empty list of levels")
-            if len(set(map(repr, spec))) != len(spec):
+            typed = [_check_settings({**base, factor: level}, preset, key, fail)[factor]
+                     for level in spec]
+            if len(set(map(repr, typed))) != len(typed):
                 raise fail(key, f"repeated levels in {spec!r}")
-            for level in spec:
-                _check_settings({**base, factor: level}, preset, key, fail)
-            levels[factor] = list(spec)
+            levels[factor] = typed
         elif isinstance(spec, dict):
             if set(spec) != {"low", "high"}:
                 raise fail(key, "a range is { low = ..., high = ... }")
@@ -234,10 +236,13 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
                        "condition")
         if factors:
             raise fail("[factors]", "design 'list' takes its conditions from [[settings]] only")
+        typed_settings = []
         for k, entry in enumerate(settings):
             if not isinstance(entry, dict):
                 raise fail(f"settings[{k}]", "must be a table")
-            _check_settings({**base, **entry}, preset, f"settings[{k}]", fail)
+            typed = _check_settings({**base, **entry}, preset, f"settings[{k}]", fail)
+            typed_settings.append({name: typed[name] for name in entry})
+        settings = typed_settings
     else:
         if settings:
             raise fail("[[settings]]", f"only design 'list' takes [[settings]]; design is "
@@ -272,8 +277,11 @@ def _unknown_parameter(name: str) -> str:
     return "no such parameter" + (f" (did you mean {hint[0]!r}?)" if hint else "")
 
 
-def _check_settings(settings: dict[str, Any], preset: str, key: str, fail) -> None:
-    """Every name must be a parameter (or `preset`) and every value allowed."""
+def _check_settings(settings: dict[str, Any], preset: str, key: str, fail) -> dict[str, Any]:
+    """Every name must be a parameter (or `preset`) and every value allowed. Returns the
+    settings with each value converted to its parameter's declared type, as the model converts
+    it (e.g. a whole number given to a float parameter becomes a float)."""
+    given = dict(settings)
     settings = dict(settings)
     chosen = settings.pop("preset", preset)
     if chosen not in PRESETS:
@@ -284,6 +292,8 @@ def _check_settings(settings: dict[str, Any], preset: str, key: str, fail) -> No
             raise fail(f"{key}.{name}" if not key.endswith(name) else key,
                        _unknown_parameter(name))
     try:
-        Config.build(chosen, **settings)
+        config = Config.build(chosen, **settings)
     except ConfigError as error:
         raise fail(key, str(error)) from None
+    return {name: value if name == "preset" else getattr(config, name)
+            for name, value in given.items()}

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.dataset as ds
+import pyarrow.fs as fs
 from filelock import FileLock, Timeout
 
 # the code that determines a run's numbers: the model and the run summaries
@@ -155,12 +156,17 @@ class Store:
 
 
 def _read_folder(folder: Path) -> pd.DataFrame:
+    """The folder's Parquet files as one table. Their schemas are unified, with types promoted
+    where they differ (an integer column in some files and a float column in others is read as
+    floats; a column missing or all-null in some files is null there)."""
     files = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(".")) \
         if folder.is_dir() else []
     if not files:
         return pd.DataFrame()
-    table = ds.dataset([str(p) for p in files], format="parquet").to_table()
-    return table.to_pandas()
+    factory = ds.FileSystemDatasetFactory(fs.LocalFileSystem(), [str(p) for p in files],
+                                          ds.ParquetFileFormat())
+    schema = factory.inspect(promote_options="permissive", fragments=None)
+    return factory.finish(schema).to_table().to_pandas()
 
 
 def code_version() -> dict[str, Any]:

@@ -117,6 +117,58 @@ wip_doing = 2
                                                      ("purposeful", {"wip_doing": 2})]
 
 
+def test_whole_number_levels_of_a_float_parameter_are_floats(tmp_path):
+    text = """
+[experiment]
+steps = 10
+replicates = 2
+seed = 5
+[base]
+people = 30
+[factors]
+outside_option = [0, 0.5]
+turbulence = [0, 0.1]
+"""
+    experiment = load_experiment(write(tmp_path, text))
+    assert experiment.levels == {"outside_option": [0.0, 0.5], "turbulence": [0.0, 0.1]}
+    assert all(isinstance(v, float) for levels in experiment.levels.values() for v in levels)
+    out = tmp_path / "out"
+    run_sweep(experiment, out, workers=0, progress=False)
+    runs = pd.read_parquet(out / "runs")  # every run file has the same column types
+    assert len(runs) == 8 and runs["outside_option"].dtype == np.float64
+    summary = summarize(out)
+    assert summary.estimates.query("metric == 'throughput'")["n"].tolist() == [2] * 4
+    listed = load_experiment(write(tmp_path, """
+[experiment]
+steps = 5
+replicates = 1
+seed = 1
+design = "list"
+[[settings]]
+outside_option = 1
+[[settings]]
+wip_doing = 2.0
+""", "list.toml"))
+    assert listed.settings == [{"outside_option": 1.0}, {"wip_doing": 2}]
+    assert isinstance(listed.settings[0]["outside_option"], float)
+    assert isinstance(listed.settings[1]["wip_doing"], int)
+
+
+def test_a_folder_whose_files_disagree_on_a_columns_type_still_loads(tmp_path):
+    text = SMALL.replace('wip_doing = [1, 3]', 'outside_option = [0.25, 0.5]')
+    out = tmp_path / "out"
+    run_sweep(load_experiment(write(tmp_path, text)), out, workers=0, progress=False)
+    # a file as an older version wrote it: a whole-number level stored as an integer
+    first = sorted((out / "runs").glob("*.parquet"))[0]
+    frame = pd.read_parquet(first)
+    frame["outside_option"] = 0
+    frame.to_parquet(first, index=False)
+    runs = Store(out).read_runs()
+    assert len(runs) == 12 and runs["outside_option"].dtype == np.float64
+    assert sorted(set(runs["outside_option"])) == [0.0, 0.25, 0.5]
+    assert summarize(out).runs == 12
+
+
 def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     seeds = replicate_seeds(experiment)
