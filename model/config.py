@@ -143,8 +143,8 @@ class Config:
                                     group="membership")
     cofound_alignment: float = _param(0.8, "passion alignment a tie needs to co-found", 0, 1,
                                       group="membership")
-    approval_rate: float = _param(0.3, "probability management approves a move (hybrid)", 0, 1,
-                                  group="membership")
+    approval_rate: float = _param(0.3, "probability management approves a move out of one's "
+                                  "unit (hybrid)", 0, 1, group="membership")
     exit_base: float = _param(0.001, "per-step exit probability of a committed person", 0, 1,
                               group="membership")
     exit_sensitivity: float = _param(0.05, "extra exit probability per unit of outside option "
@@ -182,7 +182,7 @@ class Config:
     refine_rate: float = _param(0.05, "rate at which a purpose moves toward members' passions", 0,
                                 1, group="purpose")
     market_pull: float = _param(0.03, "rate at which the value champion pulls the purpose to the "
-                                "market", 0, 1, group="purpose")
+                                "market (times their attunement to it)", 0, 1, group="purpose")
     pivot_patience: int = _param(15, "poor steps in a row before a pivot", 1, 1_000_000,
                                  group="purpose")
     pivot_threshold: float = _param(0.02, "value per member per step below which a step is poor",

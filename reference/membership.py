@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from reference.tribe import RefTribe
 
 
-def choose_voluntarily(m: ReferenceOrganization, approval: float) -> None:
-    """Everyone may reconsider (switch, found, leave), each move approved with `approval`."""
+def choose_voluntarily(m: ReferenceOrganization, approval: float,
+                       within_unit_free: bool = False) -> None:
+    """Everyone may reconsider (switch, found, leave), each move approved with `approval`
+    (with `within_unit_free`, a switch into a tribe led from one's own unit always is)."""
     bulletin: dict[int, list[RefTribe]] = {}  # communities of interest: tribes by main theme
     for tribe in m.living:
         bulletin.setdefault(int(np.argmax(tribe.purpose)), []).append(tribe)
-    choices = [(p, p.choose_membership(bulletin, approval)) for p in m.staff]
+    choices = [(p, p.choose_membership(bulletin, approval, within_unit_free)) for p in m.staff]
     choices = [(p, choice) for p, choice in choices if choice is not None]
     busy: set[RefPerson] = set()
     for p, (action, tribe) in choices:

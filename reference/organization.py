@@ -178,7 +178,10 @@ class ReferenceOrganization(mesa.Model):
         (assigned, hybrid)."""
         policy = self.cfg.membership
         if policy in ("voluntary", "hybrid"):
-            choose_voluntarily(self, 1.0 if policy == "voluntary" else self.cfg.approval_rate)
+            if policy == "voluntary":
+                choose_voluntarily(self, 1.0)
+            else:
+                choose_voluntarily(self, self.cfg.approval_rate, within_unit_free=True)
         if policy in ("assigned", "hybrid"):
             assign_by_skill(self, [p for p in self.staff if p.tribe is None])
 

@@ -137,14 +137,15 @@ class RefPerson(mesa.Agent):
                                        + cfg.passion_drift * (self.tribe.purpose - self.passion))
 
     # ------------------------------------------------------------------ decide
-    def choose_membership(self, bulletin: dict[int, list[RefTribe]], approval: float
-                          ) -> tuple[str, RefTribe | None] | None:
+    def choose_membership(self, bulletin: dict[int, list[RefTribe]], approval: float,
+                          within_unit_free: bool = False) -> tuple[str, RefTribe | None] | None:
         """Maybe reconsider my membership (ODD §3.4, voluntary): compare my fit with a tribe I
         hear of through a shared interest and one I hear of through a tie.
 
         Args:
             bulletin: living tribes by the theme their purpose weighs most.
             approval: probability management lets me act.
+            within_unit_free: a switch into a tribe led from my formal unit needs no approval.
 
         Returns:
             ("switch", tribe), ("found", None), ("leave", None), or None to stay put.
@@ -159,10 +160,14 @@ class RefPerson(mesa.Agent):
             fit = self.fit_in(candidate)[0]
             if fit > best_fit:
                 best_tribe, best_fit = candidate, fit
-        if rng.random() >= approval:
-            return None
+        approved = rng.random() < approval
         if best_tribe is not None and best_fit > self.fit + cfg.switch_threshold:
-            return "switch", best_tribe
+            leader = best_tribe.leader
+            if approved or (within_unit_free and leader is not None
+                            and leader.unit == self.unit):
+                return "switch", best_tribe
+        if not approved:
+            return None
         if (max(self.fit, best_fit) < cfg.found_threshold
                 and rng.random() < cfg.found_rate * self.initiative):
             return "found", None

@@ -182,8 +182,9 @@ class RefTribe(mesa.Agent):
         cfg, market = self.model.cfg, self.model.market
         shared = self.mean_passion()
         purpose = self.purpose + cfg.refine_rate * (shared - self.purpose)
-        if self.value_champion is not None:
-            purpose = purpose + cfg.market_pull * (market.demand - self.purpose)
+        if self.value_champion is not None:  # pulls as hard as they are attuned to the market
+            attunement = float(self.value_champion.passion @ market.demand)
+            purpose = purpose + cfg.market_pull * attunement * (market.demand - self.purpose)
         if cfg.reorient_every > 0 and self.model.steps - self.last_reorient >= cfg.reorient_every:
             purpose = shared
             self.last_reorient = self.model.steps

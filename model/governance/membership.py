@@ -44,19 +44,22 @@ class Assigned:
 
 @register("membership", "hybrid")
 class Hybrid(Voluntary):
-    """People propose moves and foundings; management approves each with `approval_rate`;
-    management places newcomers."""
+    """The formal organization beside the voluntary one: a move into a tribe led from one's own
+    formal unit needs no approval; every other move or founding is approved by management with
+    `approval_rate`; management places newcomers."""
 
     def decide(self, m: Organization) -> None:
-        """Voluntary choices, each approved with probability `approval_rate`."""
-        choose_voluntarily(m, m.cfg.approval_rate)
+        """Voluntary choices; those leaving one's unit approved with probability
+        `approval_rate`."""
+        choose_voluntarily(m, m.cfg.approval_rate, within_unit_free=True)
 
     def place(self, m: Organization, persons: np.ndarray) -> None:
         """Management places newcomers and orphans by skill."""
         assign_by_skill(m, persons)
 
 
-def choose_voluntarily(m: Organization, approval: float) -> None:
+def choose_voluntarily(m: Organization, approval: float, within_unit_free: bool = False
+                       ) -> None:
     """Switch, found or leave, for the people who reconsider this step.
 
     A person reconsiders with probability `consider_rate`. They hear of one tribe through a
@@ -66,7 +69,9 @@ def choose_voluntarily(m: Organization, approval: float) -> None:
     switch if the better candidate beats their current fit by `switch_threshold`;
     found a tribe if every option is below `found_threshold` (probability `found_rate` times
     initiative), taking along like-minded ties; leave a tribe whose fit is below
-    `leave_threshold`. Each move happens only with probability `approval`.
+    `leave_threshold`. Each move happens only with probability `approval`; with
+    `within_unit_free`, a switch into a tribe whose leader is in the person's formal unit needs
+    no approval.
     """
     p, tribes, cfg, rng = m.people, m.tribes, m.cfg, m.rng
     n = p.n
@@ -87,7 +92,12 @@ def choose_voluntarily(m: Organization, approval: float) -> None:
         best_fit[valid[better]] = fit[better]
         best_tribe[valid[better]] = candidate[valid[better]]
     approved = rng.random(len(consider)) < approval
-    switch = approved & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
+    may_switch = approved
+    if within_unit_free:
+        leader = np.where(best_tribe >= 0, tribes.leader[np.maximum(best_tribe, 0)], -1)
+        same_unit = (leader >= 0) & (p.unit[np.maximum(leader, 0)] == p.unit[consider])
+        may_switch = approved | same_unit
+    switch = may_switch & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
     unfit = np.maximum(current_fit, best_fit) < cfg.found_threshold
     found = (approved & ~switch & unfit
              & (rng.random(len(consider)) < cfg.found_rate * p.initiative[consider]))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import normalize_rows
+from agents.arrays import matvec, normalize_rows
 from model.governance import register
 
 if TYPE_CHECKING:
@@ -26,7 +26,8 @@ class Fixed:
 @register("purpose", "co_created")
 class CoCreated:
     """The purpose follows its members' passions (refinement), the value champion pulls it
-    toward the market, and at a set cadence it is re-oriented to the members' mean passion."""
+    toward the market (as hard as they are attuned to it), and at a set cadence it is
+    re-oriented to the members' mean passion."""
 
     mutable = True
 
@@ -38,10 +39,14 @@ class CoCreated:
             return
         shared = tribes.member_mean(p, p.passion[: p.n])[living].astype(np.float32)
         purpose = tribes.purpose[living]
-        championed = tribes.value_champion[living] >= 0
         market = m.market.demand.astype(np.float32)
+        # the champion pulls as hard as they are attuned to the market (p_c . d); no champion,
+        # no pull
+        champion = tribes.value_champion[living]
+        attunement = matvec(p.passion[np.maximum(champion, 0)], market)
+        pull = np.float32(cfg.market_pull) * np.where(champion >= 0, attunement, np.float32(0))
         purpose = (purpose + cfg.refine_rate * (shared - purpose)
-                   + (cfg.market_pull * championed)[:, None] * (market - purpose))
+                   + pull[:, None] * (market - purpose))
         if cfg.reorient_every > 0:
             due = m.steps - tribes.last_reorient[living] >= cfg.reorient_every
             purpose[due] = shared[due]
