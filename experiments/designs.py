@@ -98,6 +98,17 @@ def conditions(experiment: Experiment) -> list[Condition]:
     return result
 
 
+def factor_names(experiment: Experiment) -> list[str]:
+    """The parameters that vary between conditions (all of them, whether or not a condition
+    sets them), in condition order: ranges, then levels; for design "list", in order of first
+    appearance in [[settings]]. `preset` is not one: every condition has a preset."""
+    if experiment.design == "list":
+        names = dict.fromkeys(name for entry in experiment.settings for name in entry)
+    else:
+        names = dict.fromkeys([*experiment.ranges, *experiment.levels])
+    return [name for name in names if name != "preset"]
+
+
 def _show(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 

@@ -17,8 +17,9 @@ from importlib import metadata
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from experiments.designs import Condition, conditions, replicate_seeds
+from experiments.designs import Condition, conditions, factor_names, replicate_seeds
 from experiments.spec import Experiment, ExperimentError
 from experiments.store import (
     Store,
@@ -54,6 +55,7 @@ class Task:
     steps: int
     warmup: float
     keep_every: int | None
+    factors: tuple[str, ...] = ()  # the experiment's factors: every run has their columns
 
 
 @dataclass
@@ -131,7 +133,8 @@ def run_task(task: Task) -> Outcome:
     row = {"run_id": task.run_id, "condition": task.condition, "label": task.label,
            "preset": task.preset, "replicate": task.replicate, "seed": task.seed,
            "code": environment()["label"],
-           **task.values, **summarize_run(table, task.warmup)}
+           **{name: task.values.get(name) for name in task.factors},
+           **summarize_run(table, task.warmup)}
     summary = pd.DataFrame([row])
     kept = None
     if task.keep_every:
@@ -146,10 +149,23 @@ def tasks(experiment: Experiment, conds: list[Condition]) -> list[Task]:
     """Every run of the sweep, replicate-major so that early results cover all conditions."""
     seeds = replicate_seeds(experiment)
     keep = experiment.keep_every if experiment.outputs == "steps" else None
+    factors = tuple(factor_names(experiment))
     return [Task(run_id=f"c{c.index:05d}-r{r:04d}", condition=c.index, label=c.label,
                  preset=c.preset, values=c.values, base=experiment.base, replicate=r,
-                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep)
+                 seed=seed, steps=experiment.steps, warmup=experiment.warmup, keep_every=keep,
+                 factors=factors)
             for r, seed in enumerate(seeds) for c in conds]
+
+
+def column_types(experiment: Experiment, conds: list[Condition]) -> dict[str, pa.DataType]:
+    """The Parquet type of every factor column (as pandas writes a condition's value), so that
+    a run whose condition does not set a factor stores a null of the column's type."""
+    types = {}
+    for name in factor_names(experiment):
+        value = next(c.values[name] for c in conds if name in c.values)
+        frame = pd.DataFrame({name: [value]})
+        types[name] = pa.Schema.from_pandas(frame, preserve_index=False).field(name).type
+    return types
 
 
 @dataclass
@@ -231,6 +247,7 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
     store = Store(out)
     conds = conditions(experiment)
     all_tasks = tasks(experiment, conds)
+    types = column_types(experiment, conds)
     environment.cache_clear()  # this process's code now (runs in this process use it too)
     here = environment()
     check_folder(experiment, store)
@@ -250,7 +267,7 @@ def run_sweep(experiment: Experiment, out: str, *, workers: int | None = None,
         try:
             for outcome in execute(todo):
                 if outcome.error is None:
-                    store.save_run(outcome.task.run_id, outcome.summary, outcome.steps)
+                    store.save_run(outcome.task.run_id, outcome.summary, outcome.steps, types)
                     report.stored += 1
                 else:
                     store.save_failure(outcome.task.run_id, {

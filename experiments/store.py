@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as fs
 from filelock import FileLock, Timeout
@@ -52,9 +53,17 @@ def write_atomically(path: Path, write: Callable[[str], None]) -> None:
         raise
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write one table atomically."""
-    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+def write_parquet(frame: pd.DataFrame, path: Path,
+                  types: dict[str, pa.DataType] | None = None) -> None:
+    """Write one table atomically; `types` gives the type of columns that hold only nulls."""
+    schema = None
+    if types:
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        for name, kind in types.items():
+            index = schema.get_field_index(name)
+            if index >= 0 and pa.types.is_null(schema.field(index).type):
+                schema = schema.set(index, pa.field(name, kind))
+    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False, schema=schema))
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -113,11 +122,13 @@ class Store:
         return {p.stem: json.loads(p.read_text()) for p in sorted(self.failed.glob("*.json"))
                 if not p.name.startswith(".")}
 
-    def save_run(self, run_id: str, summary: pd.DataFrame, steps: pd.DataFrame | None) -> None:
-        """Store a finished run (its step table first: the summary marks it complete)."""
+    def save_run(self, run_id: str, summary: pd.DataFrame, steps: pd.DataFrame | None,
+                 types: dict[str, pa.DataType] | None = None) -> None:
+        """Store a finished run (its step table first: the summary marks it complete);
+        `types`: the types of the summary's columns that may hold only nulls."""
         if steps is not None:
             write_parquet(steps, self.steps / f"{run_id}.parquet")
-        write_parquet(summary, self.runs / f"{run_id}.parquet")
+        write_parquet(summary, self.runs / f"{run_id}.parquet", types)
         (self.failed / f"{run_id}.json").unlink(missing_ok=True)
 
     def save_failure(self, run_id: str, record: dict[str, Any]) -> None:

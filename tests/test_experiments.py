@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from experiments import (
@@ -169,6 +171,37 @@ def test_a_folder_whose_files_disagree_on_a_columns_type_still_loads(tmp_path):
     assert summarize(out).runs == 12
 
 
+def test_list_design_runs_have_every_factors_column(tmp_path):
+    text = """
+[experiment]
+steps = 5
+replicates = 2
+seed = 1
+design = "list"
+[base]
+people = 20
+[[settings]]
+preset = "hierarchy"
+[[settings]]
+preset = "purposeful"
+wip_doing = 2
+membership = "assigned"
+"""
+    out = tmp_path / "out"
+    run_sweep(load_experiment(write(tmp_path, text)), out, workers=0, progress=False)
+    for path in (out / "runs").glob("*.parquet"):  # null where the condition does not set it
+        schema = pq.read_schema(path)
+        assert schema.field("wip_doing").type == pa.int64()
+        assert pa.types.is_string(schema.field("membership").type) \
+            or pa.types.is_large_string(schema.field("membership").type)
+    for runs in (pd.read_parquet(out / "runs"), Store(out).read_runs()):
+        runs = runs.set_index("run_id").sort_index()
+        assert runs["wip_doing"].isna().tolist() == [True, True, False, False]
+        assert runs["wip_doing"].dropna().tolist() == [2, 2]
+        assert runs["membership"].isna().tolist() == [True, True, False, False]
+        assert runs["membership"].dropna().tolist() == ["assigned", "assigned"]
+
+
 def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     seeds = replicate_seeds(experiment)
@@ -253,7 +286,7 @@ def test_dask_holds_only_the_runs_in_flight_not_the_finished_ones(tmp_path, monk
     def count_tasks(dask_scheduler) -> int:
         return len(dask_scheduler.tasks)
 
-    def saving(self, run_id, summary, steps):
+    def saving(self, run_id, summary, *rest):
         client = distributed.default_client()
         # released runs leave the scheduler asynchronously: give the releases a moment
         deadline = time.monotonic() + 2
@@ -261,7 +294,7 @@ def test_dask_holds_only_the_runs_in_flight_not_the_finished_ones(tmp_path, monk
                 and time.monotonic() < deadline:
             time.sleep(0.05)
         held.append(tasks)
-        save_run(self, run_id, summary, steps)
+        save_run(self, run_id, summary, *rest)
 
     monkeypatch.setattr(Store, "save_run", saving)
     report = run_sweep(experiment, tmp_path / "dask", dask_workers=2, progress=False)
