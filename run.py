@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,17 +30,24 @@ class UsageError(Exception):
     """Bad command-line input; printed without a traceback."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a one-line error message (no usage block) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (--help shows the usage)\n")
+
+
 def _count(name: str, minimum: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{name}: {text!r} is not a whole number; allowed: an integer >= {minimum}"
+                f"{text!r} is not a whole number; allowed: an integer >= {minimum}"
             ) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(
-                f"{name}: {value} is out of range; allowed: an integer >= {minimum}")
+                f"{value} is out of range; allowed: an integer >= {minimum}")
         return value
 
     return parse
@@ -48,7 +56,7 @@ def _count(name: str, minimum: int):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; --help lists presets and every parameter."""
     presets = "\n".join(f"  {name:<12} {PRESET_SUMMARIES[name]}" for name in PRESETS)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="run.py",
         description="Run the Purposeful Enterprise model and print a summary. Other "
                     "commands: `run.py sweep FILE --out DIR`, `run.py summarize DIR`, "
@@ -124,7 +132,7 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
 
 def sweep_parser() -> argparse.ArgumentParser:
     """Arguments of `run.py sweep`."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="run.py sweep", description="Run an experiment file's sweep; resumable: the same "
         "command again skips the runs already stored.")
     parser.add_argument("experiment", type=Path, help="experiment file (TOML)")
@@ -143,7 +151,7 @@ def sweep_parser() -> argparse.ArgumentParser:
 
 def summarize_parser() -> argparse.ArgumentParser:
     """Arguments of `run.py summarize`."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="run.py summarize", description="Estimates with 95%% confidence intervals per "
         "condition, paired differences against a baseline, tables and figures.")
     parser.add_argument("results", type=Path, help="results folder of a sweep")
@@ -205,10 +213,9 @@ def summarize_main(argv: list[str]) -> int:
 
 def viz_main(argv: list[str]) -> int:
     """`run.py viz`: serve the interactive app (front-end files fetched once, then offline)."""
-    import os
     import subprocess
 
-    parser = argparse.ArgumentParser(prog="run.py viz", description="Serve the interactive "
+    parser = Parser(prog="run.py viz", description="Serve the interactive "
                                      "app (Solara, Mesa's SolaraViz) in the browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on "
                         "(default 127.0.0.1: this machine only)")
@@ -235,6 +242,24 @@ def viz_main(argv: list[str]) -> int:
 COMMANDS = {"sweep": sweep_main, "summarize": summarize_main, "viz": viz_main}
 
 
+def prepare_folder(folder: Path) -> None:
+    """Create the output folder (if needed) and check it can be written to.
+
+    Raises:
+        UsageError: it is a file, or cannot be created or written to.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out: {str(folder)!r} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out: cannot create {str(folder)!r} ({error.strerror}); "
+                         "allowed: a folder that can be created and written to") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out: {str(folder)!r} is not writable; allowed: a folder that can "
+                         "be written to")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -247,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.people is not None:
             overrides["people"] = args.people
         config = Config.build(args.preset, **overrides)
-        if args.out is not None and args.out.exists() and not args.out.is_dir():
-            raise UsageError(f"--out: {str(args.out)!r} exists and is not a folder")
+        if args.out is not None:  # before the run, so that a bad folder costs no time
+            prepare_folder(args.out)
     except (ConfigError, UsageError) as error:
         print(f"run.py: error: {error}", file=sys.stderr)
         return 2
@@ -268,7 +293,6 @@ def main(argv: list[str] | None = None) -> int:
     long_run = config.people * args.steps >= 2_000_000
     table = model.run(args.steps, progress=long_run and not args.quiet)
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
         suffix = ".parquet" if args.format == "parquet" else ".csv"
         write_table(table, args.out / f"steps{suffix}", args.format)
         write_table(model.event_log(), args.out / f"events{suffix}", args.format)

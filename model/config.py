@@ -235,7 +235,7 @@ class Config:
                 hint = difflib.get_close_matches(name, sorted(names), n=1)
                 raise ConfigError(f"{name}: no such parameter"
                                   + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                                  + "; `python run.py --help` lists them")
+                                  + "; `run.py --help` or `Config.parameters()` lists them")
         checked = {name: _check(cls.spec(name), value) for name, value in values.items()}
         config = cls(**checked)
         config._check_relations()
@@ -267,7 +267,8 @@ class Config:
         if name not in names:
             hint = difflib.get_close_matches(name, sorted(names), n=1)
             raise ConfigError(f"{name}: no such parameter"
-                              + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                              + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                              + "; `run.py --help` or `Config.parameters()` lists them")
         kind = _kind(cls.spec(name))
         try:
             if kind is bool:
@@ -282,7 +283,13 @@ class Config:
                 return int(as_float)
             return kind(text)
         except ValueError:
-            raise ConfigError(f"{name}: {text!r} is not a {kind.__name__}") from None
+            if kind is bool:
+                allowed = "true or false (also 1/0, yes/no)"
+            elif kind in (int, float):
+                allowed = _range(cls.spec(name))
+            else:
+                allowed = "text"
+            raise ConfigError(f"{name}: {text!r} is not allowed; allowed: {allowed}") from None
 
     def _check_relations(self) -> None:
         if self.initial_ties > self.tie_slots:
@@ -290,7 +297,7 @@ class Config:
                               f"({self.tie_slots}); allowed: 0..tie_slots")
         if self.min_tribe_size > self.max_tribe_size:
             raise ConfigError(f"min_tribe_size: {self.min_tribe_size} exceeds max_tribe_size "
-                              f"({self.max_tribe_size})")
+                              f"({self.max_tribe_size}); allowed: 1..max_tribe_size")
         if self.w_alignment + self.w_skill + self.w_belonging + self.w_leader <= 0:
             raise ConfigError("w_alignment, w_skill, w_belonging, w_leader: all zero; at least "
                               "one fit weight must be positive")

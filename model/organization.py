@@ -52,6 +52,13 @@ class Organization(mesa.Model):
         if scenario is not None and type(scenario).__name__ != "Scenario":
             raise ConfigError(f"scenario: {type(scenario).__name__} is not supported; pass "
                               "parameters by name or as a Config")
+        if "seed" in kwargs:  # Mesa's older keyword, which Mesa 3.5 deprecates
+            raise ConfigError(f"seed: {kwargs['seed']!r} is not a parameter here; pass the seed "
+                              f"as rng={kwargs['seed']!r} (Mesa's convention)")
+        if not (rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence)
+                or isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0):
+            raise ConfigError(f"rng: {rng!r} is not allowed; allowed: None, a seed (an integer "
+                              ">= 0), a numpy Generator or SeedSequence")
         if config is None:
             config = Config.build(preset, **kwargs)
         elif kwargs:

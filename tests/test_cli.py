@@ -55,14 +55,18 @@ def test_csv_output_matches_the_python_interface(tmp_path):
     (["--set", "nonsense=1"], ["nonsense", "no such parameter"]),
     (["--set", "membership=chaos"], ["membership", "chaos", "voluntary"]),
     (["--set", "people"], ["--set", "NAME=VALUE"]),
-    (["--set", "people=ten"], ["people", "ten"]),
-    (["--people", "-4"], ["--people", "-4"]),
+    (["--set", "people=ten"], ["people", "ten", "allowed: a whole number in [1,"]),
+    (["--set", "record_events=maybe"], ["record_events", "maybe", "allowed: true or false"]),
+    (["--set", "min_tribe_size=50"], ["min_tribe_size", "50", "allowed:"]),
+    (["--people", "-4"], ["--people", "-4", "allowed: an integer >= 1"]),
     (["--steps", "-1"], ["--steps", "-1"]),
+    (["--out", "/proc/no-such-folder/run"], ["--out", "/proc/no-such-folder/run", "allowed:"]),
 ])
 def test_bad_input_gets_one_clear_message_and_a_nonzero_exit(args, words):
     result = cli(*args)
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # one message, no usage block
     for word in words:
         assert word in result.stderr
 
@@ -90,3 +94,11 @@ def test_profile_prints_every_phase():
                   "record.metrics"):
         assert phase in result.stdout
     assert "ns per person-step" in result.stdout
+
+
+def test_an_unusable_out_folder_is_refused_before_the_run(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli("--steps", "100000", "--out", str(blocker / "run"))  # would take minutes
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--out" in result.stderr and blocker.read_text() == "not a folder"

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from model import PRESETS, Config, ConfigError
+from model import PRESETS, Config, ConfigError, Organization
 from model.config import describe_parameters
 from model.governance import POLICY_KINDS, policy_doc, policy_names
 
@@ -93,3 +93,15 @@ def test_policy_fields_match_policy_kinds():
 def test_config_is_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         Config.build().people = 3
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"seed": 3}, ["seed", "rng=3"]),
+    ({"rng": "abc"}, ["rng", "'abc'", "allowed"]),
+    ({"rng": -1}, ["rng", "-1", "allowed"]),
+])
+def test_the_model_refuses_a_bad_seed_by_name(kwargs, words):
+    with pytest.raises(ConfigError) as error:
+        Organization(people=20, **kwargs)
+    for word in words:
+        assert word in str(error.value)
