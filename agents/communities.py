@@ -4,7 +4,7 @@ Membership is read off the people's state each time it is needed, so it can neve
 it: a person belongs to the community of interest of every theme whose passion weight is at
 least `interest_threshold`, and to the community of practice of every domain whose skill is at
 least `practice_threshold`. Learning in communities of practice is a person rule
-(`People._learn`); hearing of tribes in communities of interest is below.
+(`kernels.learn`); hearing of tribes in communities of interest is below.
 """
 
 from __future__ import annotations
