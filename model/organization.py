@@ -270,9 +270,15 @@ class Organization(mesa.Model):
 
     # ------------------------------------------------------------------ Mesa agents
     def _sync_agents(self) -> None:
-        """Create Mesa agents for new people and tribes; remove those of ended tribes."""
+        """Create Mesa agents for new people and tribes; remove from the model those of people
+        who left and of ended tribes (O(changes) calls, not O(people))."""
         for row in range(len(self._person_agents), self.people.n):
             self._person_agents.append(Person(self, row))
+        p = self.people
+        # only people who left since the last call can still be registered; `person(row)`
+        # keeps their view, so leavers stay inspectable
+        for row in np.flatnonzero(p.exit_step[: p.n] >= self._synced_step).tolist():
+            self._person_agents[row].remove()
         for tribe_id in range(self._tribes_synced, self.tribes.n):
             if self.tribes.alive[tribe_id]:
                 self._tribe_agents[tribe_id] = Tribe(self, tribe_id)
@@ -286,7 +292,8 @@ class Organization(mesa.Model):
         self._synced_step = self.steps
 
     def person(self, row: int) -> Person:
-        """The Mesa agent of person `row`."""
+        """The Mesa agent of person `row` (also of someone who left, though it is no longer
+        among `model.agents`)."""
         return self._person_agents[row]
 
     def tribe(self, tribe_id: int) -> Tribe | None:

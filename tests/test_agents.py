@@ -29,9 +29,16 @@ def test_person_agents_read_and_write_the_arrays():
 
 
 def test_every_person_and_living_tribe_has_an_agent_and_dead_tribes_lose_theirs():
-    m = make(people=150)
+    m = make(people=150, outside_option=0.9)  # people leave, and are replaced
     m.run(40)
-    assert len(m.agents_by_type[Person]) == m.people.n
+    active = np.flatnonzero(m.people.active[: m.people.n])
+    assert m.people.n > len(active) > 0
+    registered = {agent.index for agent in m.agents_by_type[Person]}
+    assert registered == set(active.tolist())  # leavers leave the model's agents too
+    gone = int(np.flatnonzero(~m.people.active[: m.people.n])[0])
+    assert m.person(gone).index == gone and not m.person(gone).active  # still inspectable
+    assert np.isclose(m.agents_by_type[Person].agg("engagement", np.mean),
+                      m.people.engagement[active].mean(dtype=np.float64))
     living = set(m.tribes.living().tolist())
     agents = {agent.index for agent in m.agents_by_type[Tribe]}
     assert agents == living
