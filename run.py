@@ -23,7 +23,7 @@ from model import DEFAULT_PRESET, PRESETS, Config, ConfigError, Organization
 from model.config import describe_parameters
 from model.presets import PRESET_SUMMARIES
 
-DEFAULT_STEPS = 300
+DEFAULT_STEPS = 600  # pull presets settle after about 300 steps; the summary is the second half
 
 
 class UsageError(Exception):
