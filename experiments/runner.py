@@ -9,8 +9,10 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -38,6 +40,7 @@ SUMMARY_FINAL = ("retention", "exits_total", "done_total", "value_total", "gini_
 # packages whose versions must agree between the client and Dask workers (numba: when both
 # have it; the results are the same without it)
 KEY_PACKAGES = ("numpy", "mesa", "numba")
+FAULT = "PURPOSEFUL_SWEEP_FAULT"  # environment variable of the fault injection for tests
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ def run_task(task: Task) -> Outcome:
     is the code version of the process that ran it."""
     from model import Organization  # imported here so that workers import it themselves
 
+    _inject_fault(task)
     try:
         model = Organization(preset=task.preset, rng=task.seed, **{**task.base, **task.values})
         table = model.run(task.steps)
@@ -143,6 +147,19 @@ def run_task(task: Task) -> Outcome:
         kept.insert(1, "condition", task.condition)
         kept.insert(2, "replicate", task.replicate)
     return Outcome(task, summary=summary, steps=kept)
+
+
+def _inject_fault(task: Task) -> None:
+    """Fault injection for tests: with FAULT="crash:<run id>" in the environment, the process
+    that runs that run exits at once, as a crashed or killed worker would."""
+    fault = os.environ.get(FAULT)
+    if not fault:
+        return
+    kind, _, run_id = fault.partition(":")
+    if kind != "crash" or not run_id:
+        raise ValueError(f"{FAULT}: {fault!r} is not a fault; allowed: crash:<run id>")
+    if run_id == task.run_id:
+        os._exit(70)
 
 
 def tasks(experiment: Experiment, conds: list[Condition]) -> list[Task]:
@@ -309,23 +326,79 @@ def _executor(needed: bool, workers: int | None, scheduler: str | None,
 
 
 def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
-    """A local process pool, with at most twice as many runs in flight as workers."""
+    """A local process pool, with at most twice as many runs in flight as workers.
+
+    A worker process that dies (a crash, `os._exit`, the out-of-memory killer) breaks the
+    pool and every run in flight with it. Those runs are then run again, each alone in a new
+    process, so that only a run whose own process dies is recorded as failed ("worker died");
+    then a new pool goes on with the rest.
+    """
     context = multiprocessing.get_context("spawn")
+    queue = deque(todo)
+    while queue:
+        suspects = yield from _pool(queue, workers, context)
+        yield from _alone(suspects, workers, context)
+
+
+def _pool(queue: deque[Task], workers: int, context) -> Generator[Outcome, None, list[Task]]:
+    """Run tasks from `queue` on one pool until it is done or broken; return the runs that
+    were in flight when it broke."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    running: set = set()
+    running: dict[Future, Task] = {}
+    suspects: list[Task] = []
     try:
-        for task in todo:
-            running.add(pool.submit(run_task, task))
-            if len(running) >= 2 * workers:
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in finished)
-        while running:
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            yield from (f.result() for f in finished)
+        while queue or running:
+            while queue and len(running) < 2 * workers and not suspects:
+                task = queue.popleft()
+                try:
+                    running[pool.submit(run_task, task)] = task
+                except BrokenProcessPool:
+                    suspects.append(task)
+            if suspects:  # broken: every run in flight fails with it
+                wait(running)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    suspects.append(task)
+                    continue
+                yield outcome
+            if suspects and not running:
+                return suspects
+        return suspects
     finally:
         # on an interruption, runs in flight are dropped: they are not stored, so a restart
         # runs them again
         pool.shutdown(wait=not running, cancel_futures=True)
+
+
+def _alone(suspects: list[Task], workers: int, context) -> Iterator[Outcome]:
+    """Run each task in a process of its own (`workers` at a time); a task whose process dies
+    becomes a failed outcome."""
+    queue = deque(suspects)
+    running: dict[Future, tuple[Task, ProcessPoolExecutor]] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                task = queue.popleft()
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                running[pool.submit(run_task, task)] = (task, pool)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task, pool = running.pop(future)
+                pool.shutdown()
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as error:
+                    outcome = Outcome(task, error=f"worker died: {error} (the process running "
+                                      "this run ended abruptly: a crash, os._exit, or killed, "
+                                      "e.g. out of memory)", trace=traceback.format_exc())
+                yield outcome
+    finally:
+        for _, pool in running.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextmanager
@@ -383,7 +456,7 @@ def _window(client) -> int:
 def _stream(client, todo: list[Task]) -> Iterator[Outcome]:
     """Submit the runs in a bounded window and release each one once its result is here, so
     that the cluster holds only the runs in flight, never the finished ones."""
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     queue = iter(todo)
     running: dict[str, Task] = {}
@@ -398,11 +471,15 @@ def _stream(client, todo: list[Task]) -> Iterator[Outcome]:
     try:
         submit(_window(client))
         for future in pending:
-            running.pop(future.key)
-            outcome = future.result()
+            task = running.pop(future.key)
+            try:
+                outcome = future.result()
+            except KilledWorker as error:  # the run's worker died more often than allowed
+                outcome = Outcome(task, error=f"worker died: {error}",
+                                  trace=traceback.format_exc())
             future.release()  # the scheduler forgets the run; its result is only here now
             del future
-            submit(_window(client) - len(running))
+            submit(max(0, _window(client) - len(running)))
             yield outcome
     finally:
         # on an interruption, runs in flight are dropped (not stored: a restart runs them)

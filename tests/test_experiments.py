@@ -389,6 +389,38 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert len(Store(tmp_path / "out").done()) == 12 and not Store(tmp_path / "out").failures()
 
 
+@pytest.mark.parametrize("executor", [{"workers": 2}, {"dask_workers": 2}],
+                         ids=["processes", "dask"])
+def test_a_run_whose_worker_dies_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch,
+                                                                   executor):
+    if "dask_workers" in executor:
+        dask = pytest.importorskip("dask")
+        pytest.importorskip("distributed")
+        # Dask runs a task again on other workers before it gives up: at once, for the test
+        monkeypatch.setitem(dask.config.config, "distributed",
+                            {**dask.config.config["distributed"],
+                             "scheduler": {**dask.config.config["distributed"]["scheduler"],
+                                           "allowed-failures": 0}})
+    experiment = load_experiment(write(tmp_path, SMALL))
+    out = tmp_path / "out"
+    monkeypatch.setenv(runner_module.FAULT, "crash:c00002-r0001")  # that run's process exits
+    report = run_sweep(experiment, out, progress=False, **executor)
+    failed = report.failed
+    if "workers" in executor:  # the runs in flight with it were run again, each alone
+        assert failed == ["c00002-r0001"]
+    else:  # Dask's scheduler also suspects the runs queued on the dead worker
+        assert "c00002-r0001" in failed
+    assert report.stored == 12 - len(failed)
+    assert all(Store(out).failures()[run]["error"].startswith("worker died") for run in failed)
+    again = run_sweep(experiment, out, progress=False, **executor)  # not retried unasked
+    assert again.stored == 0 and again.failed == failed
+    monkeypatch.delenv(runner_module.FAULT)
+    retried = run_sweep(experiment, out, progress=False, retry_failed=True, workers=0)
+    assert retried.stored == len(failed) and not retried.failed
+    run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
+    pd.testing.assert_frame_equal(runs_without_order(out), runs_without_order(tmp_path / "inline"))
+
+
 def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
     text = SMALL.replace("steps = 30", "steps = 300").replace("replicates = 3",
                                                                "replicates = 6")
