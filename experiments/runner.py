@@ -3,10 +3,15 @@ to disk, resumable, with failed runs recorded instead of stopping the sweep."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import itertools
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -343,7 +348,7 @@ def _on_processes(todo: list[Task], workers: int) -> Iterator[Outcome]:
 def _pool(queue: deque[Task], workers: int, context) -> Generator[Outcome, None, list[Task]]:
     """Run tasks from `queue` on one pool until it is done or broken; return the runs that
     were in flight when it broke."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = _new_pool(workers, context)
     running: dict[Future, Task] = {}
     suspects: list[Task] = []
     try:
@@ -374,6 +379,35 @@ def _pool(queue: deque[Task], workers: int, context) -> Generator[Outcome, None,
         pool.shutdown(wait=not running, cancel_futures=True)
 
 
+def _new_pool(workers: int, context) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool worker initializer: end this process (SIGTERM) when the sweep process `parent`
+    dies, even by SIGKILL, which leaves it no chance to stop its pool. On Linux the kernel
+    sends the signal (prctl PR_SET_PDEATHSIG); elsewhere, or if prctl fails, a daemon thread
+    checks every second whether the process has been given another parent."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="exit-with-parent").start()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _alone(suspects: list[Task], workers: int, context) -> Iterator[Outcome]:
     """Run each task in a process of its own (`workers` at a time); a task whose process dies
     becomes a failed outcome."""
@@ -383,7 +417,7 @@ def _alone(suspects: list[Task], workers: int, context) -> Iterator[Outcome]:
         while queue or running:
             while queue and len(running) < workers:
                 task = queue.popleft()
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                pool = _new_pool(1, context)
                 running[pool.submit(run_task, task)] = (task, pool)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -446,6 +447,61 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
     reference = tmp_path / "reference"
     run_sweep(load_experiment(path), reference, workers=0, progress=False)
     pd.testing.assert_frame_equal(runs_without_order(out), runs_without_order(reference))
+
+
+def _children(pid: int) -> set[int]:
+    """Processes descended from `pid`."""
+    try:
+        import psutil
+    except ImportError:
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
+        found, frontier = set(), {pid}
+        while frontier:
+            frontier = {child for child, parent in parents.items() if parent in frontier}
+            found |= frontier
+        return found
+    return {child.pid for child in psutil.Process(pid).children(recursive=True)}
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_pool_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    text = SMALL.replace("steps = 30", "steps = 2000").replace("replicates = 3",
+                                                                "replicates = 6")
+    out = tmp_path / "out"
+    command = [sys.executable, str(ROOT / "run.py"), "sweep", str(write(tmp_path, text)),
+               "--out", str(out), "--workers", "2", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not Store(out).done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        assert len(workers) >= 2 and process.poll() is None, "the sweep is not running"
+        os.kill(process.pid, signal.SIGKILL)  # the sweep process only, not its group
+        process.wait()
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, workers)), "worker processes outlived the sweep"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_sampled_conditions_get_distinct_labels_and_summaries(tmp_path):
