@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from SALib.sample import latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as saltelli
@@ -96,6 +97,13 @@ def conditions(experiment: Experiment) -> list[Condition]:
                 from None
         result.append(condition)
     return result
+
+
+def conditions_table(conds: list[Condition]) -> pd.DataFrame:
+    """One row per condition: index, label, preset and the factor values it sets (the sweep's
+    `conditions.parquet`)."""
+    return pd.DataFrame([{"condition": c.index, "label": c.label, "preset": c.preset,
+                          **c.values} for c in conds])
 
 
 def factor_names(experiment: Experiment) -> list[str]:

@@ -26,7 +26,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from experiments.designs import Condition, conditions, factor_names, replicate_seeds
+from experiments.designs import (
+    Condition,
+    conditions,
+    conditions_table,
+    factor_names,
+    replicate_seeds,
+)
 from experiments.spec import Experiment, ExperimentError
 from experiments.store import (
     Store,
@@ -231,9 +237,7 @@ def prepare(experiment: Experiment, store: Store, conds: list[Condition], code: 
     manifest["sessions"] = [*manifest.get("sessions", []), session]
     manifest.update({"code": code, "packages": session["packages"], "updated": now()})
     write_json(manifest, store.manifest_path)
-    table = pd.DataFrame([{"condition": c.index, "label": c.label, "preset": c.preset,
-                           **c.values} for c in conds])
-    write_parquet(table, store.root / "conditions.parquet")
+    write_parquet(conditions_table(conds), store.root / "conditions.parquet")
 
 
 def _todo(all_tasks: list[Task], store: Store, retry_failed: bool) -> tuple[list[Task], list[str]]:

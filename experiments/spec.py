@@ -126,9 +126,15 @@ def load_experiment(path: str | Path, experiment: dict[str, Any] | None = None,
                 raise ExperimentError(f"{where}: [{table}] must be a table")
             data[table] = {**data.get(table, {}), **values}
     result = parse_experiment(data, where, digest.hexdigest())
-    from experiments.designs import conditions
+    from experiments.analysis import baselines
+    from experiments.designs import conditions, conditions_table
 
-    conditions(result)  # every combination must be a valid configuration, too
+    conds = conditions(result)  # every combination must be a valid configuration, too
+    if result.baseline is not None:  # the baseline must name conditions, as summarize reads it
+        try:
+            baselines(conditions_table(conds), result.baseline)
+        except ExperimentError as error:
+            raise ExperimentError(f"{where}: experiment.{error}") from None
     return result
 
 

@@ -247,6 +247,12 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
      "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n",
      ["condition", "min_tribe_size", "max_tribe_size"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
+     "preset = ['hierarchy', 'matrix']\n",
+     ["experiment.baseline", "anarchy", "preset=hierarchy", "preset=matrix"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'preset=chaos'\n"
+     "[factors]\npreset = ['hierarchy', 'matrix']\n",
+     ["experiment.baseline", "no condition has preset=chaos"]),
 ])
 def test_malformed_experiment_files_are_refused_with_the_key_or_line(tmp_path, text, words):
     with pytest.raises(ExperimentError) as error:
@@ -550,10 +556,12 @@ preset = "hierarchy"
 preset = "purposeful"
 wip_doing = 2
 """
-    run_sweep(load_experiment(write(tmp_path, text, "list.toml")), tmp_path / "list",
-              workers=0, progress=False)
+    with pytest.raises(ExperimentError, match="experiment.baseline.*counterpart"):
+        load_experiment(write(tmp_path, text, "list.toml"))  # refused before any run
+    run_sweep(load_experiment(write(tmp_path, text.replace('baseline = "hierarchy"', ""),
+                                    "list.toml")), tmp_path / "list", workers=0, progress=False)
     with pytest.raises(ExperimentError, match="counterpart"):
-        summarize(tmp_path / "list")
+        summarize(tmp_path / "list", baseline="hierarchy")
     assert len(summarize(tmp_path / "list", baseline="preset=hierarchy").paired) > 0
 
 
