@@ -41,16 +41,42 @@ PACKAGES = ("numpy", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", 
 
 
 def write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    """Call `write(temporary path)` in `path`'s folder, then rename it to `path`."""
+    """Call `write(temporary path)` in `path`'s folder, then rename it to `path`. The file gets
+    the mode a newly created file would (0o666 less the umask) and is flushed to disk, and so
+    is the folder's entry after the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     os.close(handle)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0o600
+        _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if os.name == "posix":  # the rename itself; folders cannot be opened on Windows
+        _fsync(path.parent)
+
+
+def _fsync(path: str | Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _umask() -> int:
+    """The process's umask (from /proc on Linux; elsewhere set and restored at once)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("Umask:"):  # Linux 4.7 and later
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_parquet(frame: pd.DataFrame, path: Path,

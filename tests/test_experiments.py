@@ -679,6 +679,21 @@ def test_a_folder_another_sweep_is_writing_to_is_refused(tmp_path):
     assert run_sweep(experiment, out, workers=0, progress=False).stored == 12
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o007])
+def test_result_files_get_the_mode_of_new_files(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+                  progress=False)
+    finally:
+        os.umask(previous)
+    out = tmp_path / "out"
+    files = [out / "manifest.json", out / "conditions.parquet",
+             *(out / "runs").glob("*.parquet"), *(out / "steps").glob("*.parquet")]
+    assert len(files) == 2 + 12 + 12
+    assert {path.stat().st_mode & 0o777 for path in files} == {0o666 & ~umask}
+
+
 def test_a_killed_writers_half_written_files_are_removed_on_resume(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     out = tmp_path / "out"
