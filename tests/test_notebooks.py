@@ -50,7 +50,7 @@ def test_governance_notebook_loads_what_the_command_line_stored(tmp_path):
     nothing again."""
     experiment = tmp_path / "tiny.toml"
     experiment.write_text((ROOT / "experiments" / "governance.toml").read_text()
-                          .replace("steps = 400", "steps = 30")
+                          .replace("steps = 600", "steps = 30")
                           .replace("replicates = 40", "replicates = 2")
                           .replace("people = 400", "people = 40"))
     out = tmp_path / "results"
