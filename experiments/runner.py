@@ -446,6 +446,8 @@ def _dask_client(scheduler: str | None, dask_workers: int | None, connect_timeou
     sweep) whose workers all run this client's model source and key package versions."""
     from distributed import Client, LocalCluster
 
+    if scheduler is not None:
+        _check_address(scheduler)
     with ExitStack() as stack:
         cluster = None
         if scheduler is None:
@@ -460,6 +462,29 @@ def _dask_client(scheduler: str | None, dask_workers: int | None, connect_timeou
                 from None
         _check_workers(client, here, connect_timeout)
         yield client
+
+
+def _check_address(scheduler: str) -> None:
+    """A scheduler address Dask can connect to: [SCHEME://]HOST:PORT with a known scheme.
+
+    Raises:
+        ExperimentError: it is not one.
+    """
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme != "inproc":
+            host, _ = parse_host_port(location)
+            if not host:
+                raise ValueError("no host name")
+    except ValueError as error:
+        raise ExperimentError(f"--scheduler: {scheduler!r} is not a scheduler address "
+                              f"({error}); allowed: tcp://HOST:PORT (or tls://, ws://, "
+                              "wss://)") from None
 
 
 def _check_workers(client, here: dict[str, Any], timeout: float) -> None:

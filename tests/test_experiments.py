@@ -369,6 +369,19 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
     with pytest.raises(ExperimentError, match="cannot connect"):
         run_sweep(experiment, tmp_path / "out", scheduler="tcp://127.0.0.1:9", progress=False,
                   connect_timeout=2)
+    for address, reason in (("foo", "missing port"), ("xyz://host:1", "unknown address scheme"),
+                            ("tcp://:8786", "no host name")):
+        with pytest.raises(ExperimentError) as error:
+            run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
+        for word in ("--scheduler", repr(address), reason, "tcp://HOST:PORT"):
+            assert word in str(error.value)
+    assert not (tmp_path / "out").exists()  # nothing written before the cluster answers
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep",
+                             str(write(tmp_path, SMALL)), "--out", str(tmp_path / "out"),
+                             "--scheduler", "foo"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--scheduler: 'foo' is not a scheduler address" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
