@@ -183,6 +183,12 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
     seed = get("seed", int, lo=0)
     design = get("design", str, "grid", choices=DESIGNS)
     samples = get("samples", int, 8, lo=1)
+    if design == "sobol" and (samples < 2 or samples & (samples - 1)):
+        below = 1 << (samples.bit_length() - 1)
+        nearest = " or ".join(map(str, sorted({max(below, 2), 2 * below})))
+        raise fail("experiment.samples", f"{samples} is not a power of two, which design "
+                   "'sobol' needs (Sobol' sequences keep their convergence properties only then); "
+                   f"allowed: a power of two >= 2, e.g. {nearest}")
     outputs = get("outputs", str, "summary", choices=OUTPUTS)
     keep_every = get("keep_every", int, 1, lo=1)
     warmup = get("warmup", float, 0.5, lo=0.0)

@@ -247,6 +247,12 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
      "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n",
      ["condition", "min_tribe_size", "max_tribe_size"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 12\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+     ["experiment.samples", "12 is not a power of two", "'sobol'", "8 or 16"]),
+    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 1\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+     ["experiment.samples", "1 is not a power of two", "e.g. 2"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
      "preset = ['hierarchy', 'matrix']\n",
      ["experiment.baseline", "anarchy", "preset=hierarchy", "preset=matrix"]),
