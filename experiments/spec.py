@@ -81,6 +81,7 @@ class Experiment:
     levels: dict[str, list[Any]] = field(default_factory=dict)
     ranges: dict[str, Range] = field(default_factory=dict)
     settings: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""  # the experiment file as read (kept in the results' manifest)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for the manifest)."""
@@ -125,7 +126,8 @@ def load_experiment(path: str | Path, experiment: dict[str, Any] | None = None,
             if not isinstance(data.get(table, {}), dict):
                 raise ExperimentError(f"{where}: [{table}] must be a table")
             data[table] = {**data.get(table, {}), **values}
-    result = parse_experiment(data, where, digest.hexdigest())
+    result = dataclasses.replace(parse_experiment(data, where, digest.hexdigest()),
+                                 text=raw.decode("utf-8"))
     from experiments.analysis import baselines
     from experiments.designs import conditions, conditions_table
 

@@ -1,6 +1,6 @@
 """The results folder of a sweep: one Parquet file per run, written atomically, plus a manifest.
 
-    DIR/manifest.json          experiment file, its hash, code and package versions
+    DIR/manifest.json          experiment (and its file's text), hash, code and package versions
     DIR/conditions.parquet     one row per condition: index, label, preset, factor values
     DIR/runs/<run>.parquet     one row per run: settings, seed and run summary
     DIR/steps/<run>.parquet    the run's step table every `keep_every` steps (outputs = "steps")
@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 
 # the code that determines a run's numbers: the model and the run summaries
 SOURCE = ("model", "agents", "experiments/runner.py")
-PACKAGES = ("numpy", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
+PACKAGES = ("numpy", "numba", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")
 
 

@@ -612,7 +612,8 @@ def test_the_manifest_records_file_hash_code_and_packages(tmp_path):
 
     assert manifest["experiment"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert manifest["runs_expected"] == 12
-    assert {"python", "numpy", "mesa", "pandas"} <= set(manifest["packages"])
+    assert manifest["experiment"]["text"] == path.read_text()
+    assert {"python", "numpy", "numba", "mesa", "pandas"} <= set(manifest["packages"])
     assert "commit" in manifest["code"]
 
 
