@@ -45,6 +45,7 @@ OUTPUTS = ("summary", "steps")
 _EXPERIMENT_KEYS = {"name", "description", "preset", "steps", "replicates", "seed", "design",
                     "samples", "outputs", "keep_every", "warmup", "baseline"}
 _TOP_KEYS = {"experiment", "base", "factors", "settings"}
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
 class ExperimentError(ValueError):
@@ -170,7 +171,7 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise fail(f"experiment.{key}", f"{value!r} is not a {kind.__name__}")
+            raise fail(f"experiment.{key}", f"{value!r} is not {_TYPE_NAMES[kind]}")
         if lo is not None and value < lo:
             raise fail(f"experiment.{key}", f"{value!r} is out of range; allowed: >= {lo}")
         if choices is not None and value not in choices:
