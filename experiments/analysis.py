@@ -1,5 +1,7 @@
 """Analysis of a stored sweep: means with 95% confidence intervals per condition, paired
-differences against a baseline condition (same replicate seeds), and figures."""
+differences against a baseline condition (same replicate seeds), and figures. Intervals are
+clipped to the range a metric can take (shares such as retention to [0, 1], counts and rates
+to >= 0; differences of shares to [-1, 1])."""
 
 from __future__ import annotations
 
@@ -16,6 +18,17 @@ from experiments.store import Store, write_parquet
 METRICS = ("throughput", "lead_time", "retention", "engagement", "tribes", "value", "wip",
            "exits_total")
 LEVEL = 0.95
+# the possible range of each run summary: confidence intervals are clipped to it
+_SHARES = ("retention", "engagement", "alignment", "fit", "unaffiliated", "gini_contribution")
+_NON_NEGATIVE = ("throughput", "lead_time", "wip", "backlog", "value", "tribes",
+                 "tribe_size_mean", "switches", "founded", "dissolved", "leader_changes",
+                 "headcount", "exits_total", "done_total", "value_total")
+BOUNDS = {**dict.fromkeys(_SHARES, (0.0, 1.0)), **dict.fromkeys(_NON_NEGATIVE, (0.0, np.inf))}
+
+
+def bounds(metric: str) -> tuple[float, float]:
+    """The possible range of a run summary (unbounded for a column not in `BOUNDS`)."""
+    return BOUNDS.get(metric, (-np.inf, np.inf))
 
 
 @dataclass
@@ -31,8 +44,10 @@ class Summary:
     codes: tuple[str, ...] = ()  # code versions the runs were made with
 
 
-def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float, int]:
-    """Mean and Student-t confidence interval of the finite values (NaN bounds below 2)."""
+def interval(values: np.ndarray, level: float = LEVEL,
+             within: tuple[float, float] = (-np.inf, np.inf)) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the finite values (NaN bounds below 2), the
+    interval clipped to `within`, the range the values can take."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     n = len(values)
@@ -42,7 +57,7 @@ def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, fl
     if n < 2:
         return mean, float("nan"), float("nan"), n
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
+    return mean, max(mean - half, within[0]), min(mean + half, within[1]), n
 
 
 def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, str], str]:
@@ -103,7 +118,8 @@ def summarize(folder: str | Path, baseline: str | None = None,
         group = by_label[label]
         condition = int(group["condition"].iloc[0])
         for metric in metrics:
-            mean, low, high, n = interval(group[metric].to_numpy())
+            low_end, high_end = bounds(metric)
+            mean, low, high, n = interval(group[metric].to_numpy(), within=(low_end, high_end))
             rows.append({"condition": condition, "label": label, "metric": metric,
                          "mean": mean, "low": low, "high": high, "n": n})
             base = by_label.get(base_of[label])
@@ -111,7 +127,8 @@ def summarize(folder: str | Path, baseline: str | None = None,
                 continue
             both = group.index.intersection(base.index)
             difference = (group.loc[both, metric] - base.loc[both, metric]).to_numpy()
-            mean, low, high, n = interval(difference)
+            mean, low, high, n = interval(difference, within=(low_end - high_end,
+                                                              high_end - low_end))
             paired.append({"condition": condition, "label": label, "baseline": base_of[label],
                            "metric": metric, "difference": mean, "low": low, "high": high,
                            "n": n})
@@ -205,7 +222,8 @@ def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
                 mean, sd, n = by_step.mean(), by_step.std(ddof=1), by_step.count()
                 half = stats.t.ppf(0.5 + LEVEL / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
                 ax.plot(mean.index, mean, label=labels[condition])
-                ax.fill_between(mean.index, mean - half, mean + half, alpha=0.2)
+                ax.fill_between(mean.index, (mean - half).clip(lower=bounds(metric)[0]),
+                                (mean + half).clip(upper=bounds(metric)[1]), alpha=0.2)
             ax.set_xlabel("step")
             ax.set_ylabel(metric)
         axes[0].legend(fontsize="small")

@@ -26,7 +26,7 @@ from experiments import (
     summarize,
 )
 from experiments import runner as runner_module
-from experiments.analysis import draw_figures, format_summary, write_summary
+from experiments.analysis import bounds, draw_figures, format_summary, interval, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -652,6 +652,23 @@ def test_summary_has_intervals_and_paired_differences(tmp_path):
     assert {"summary.csv", "paired.csv", "throughput_retention.png",
             "throughput_retention.svg", "time_series.png", "time_series.svg"} <= names
     assert pd.read_csv(tmp_path / "out" / "summary.csv").shape[0] == len(summary.estimates)
+
+
+def test_intervals_are_clipped_to_the_range_a_metric_can_take(tmp_path):
+    shares = np.array([1.0, 1.0, 0.9])
+    mean, low, high, n = interval(shares, within=bounds("retention"))
+    unclipped = interval(shares)
+    assert unclipped[2] > 1.0 and high == 1.0 and low == unclipped[1] < mean and n == 3
+    assert interval(np.array([0.0, 0.0, 0.3]), within=bounds("throughput"))[1] == 0.0
+    assert bounds("exits_total") == (0.0, np.inf) and bounds("no_such") == (-np.inf, np.inf)
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out", metrics=("retention", "throughput", "unaffiliated"))
+    for row in summary.estimates.itertuples():
+        low_end, high_end = bounds(row.metric)
+        assert low_end <= row.low <= row.mean <= row.high <= high_end
+    for row in summary.paired.query("metric == 'retention'").itertuples():
+        assert -1 <= row.low <= row.high <= 1
 
 
 def test_stored_tables_load_directly_in_pandas(tmp_path):
