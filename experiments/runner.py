@@ -451,9 +451,12 @@ def _dask_client(scheduler: str | None, dask_workers: int | None, connect_timeou
     with ExitStack() as stack:
         cluster = None
         if scheduler is None:
+            # no dashboard; the scheduler's HTTP server (health and metrics routes, which
+            # cannot be turned off) on a free port: dashboard_address=None would still bind
+            # port 8787 (dask/distributed#8136)
             cluster = stack.enter_context(LocalCluster(
                 n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None))
+                dashboard_address=":0", scheduler_kwargs={"dashboard": False}))
         try:
             client = stack.enter_context(Client(scheduler or cluster,
                                                 timeout=f"{connect_timeout}s"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -289,7 +291,13 @@ def test_a_local_dask_cluster_gives_the_same_results(tmp_path):
     pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
-    report = run_sweep(experiment, tmp_path / "dask", dask_workers=2, progress=False)
+    with socket.socket() as busy, warnings.catch_warnings(record=True) as caught:
+        with contextlib.suppress(OSError):  # Dask's default dashboard port, taken
+            busy.bind(("127.0.0.1", 8787))
+            busy.listen()
+        warnings.simplefilter("always")
+        report = run_sweep(experiment, tmp_path / "dask", dask_workers=2, progress=False)
+    assert not [w for w in caught if "8787" in str(w.message)]  # no dashboard, no port 8787
     assert report.stored == 12 and not report.failed
     pd.testing.assert_frame_equal(runs_without_order(tmp_path / "dask"),
                                   runs_without_order(tmp_path / "inline"))
@@ -326,7 +334,7 @@ def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         report = run_sweep(experiment, tmp_path / "tcp", scheduler=cluster.scheduler_address,
                            progress=False)
@@ -343,7 +351,7 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
     packages = runner_module.key_packages()
     try:
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=None) as cluster:
+                                      host="127.0.0.1", dashboard_address=":0") as cluster:
             address = cluster.scheduler_address
             # this client has other model source: refused before anything is written
             monkeypatch.setattr(runner_module, "code_version",
