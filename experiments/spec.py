@@ -11,7 +11,8 @@ convert it: `outside_option = [0, 0.5]` gives the levels 0.0 and 0.5.
     replicates = 20
     seed = 20261121            # master seed: replicate seeds are spawned from it
     design = "grid"            # grid | lhs | sobol | morris | list
-    samples = 16               # points for lhs; base samples N for sobol; trajectories for morris
+    samples = 16               # points for lhs; base samples N for sobol (a power of two);
+                               # trajectories for morris
     outputs = "summary"        # summary | steps (also keep the step table every `keep_every`)
     keep_every = 10
     warmup = 0.5               # share of steps left out of the run summaries
