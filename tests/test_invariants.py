@@ -26,7 +26,11 @@ def check_invariants(m: Organization) -> None:
     counted = np.bincount(tribe[tribe >= 0], minlength=nt)
     assert np.array_equal(tribes.size[:nt], counted)
     assert {a.index for a in m.agents_by_type.get(Tribe, [])} == set(tribes.living().tolist())
-    assert len(m.agents_by_type[Person]) == n
+    # Person agents are registered for the active people; leavers keep a view via person(row)
+    registered = {a.index for a in m.agents_by_type.get(Person, [])}
+    assert registered == set(np.flatnonzero(p.active[:n]).tolist())
+    assert all(m.person(row).index == row for row in range(n))
+    check_membership_views(m)
     # leaders and champions are members of their tribe
     for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
         holders = role[:nt]
@@ -61,9 +65,42 @@ def check_invariants(m: Organization) -> None:
     assert all(np.isfinite(v) for k, v in row.items() if k != "lead_time")
 
 
+def check_membership_views(m: Organization) -> None:
+    """The membership lists of the Mesa agents agree with the per-person tribe index: each
+    living tribe's agent lists exactly the people whose index names it, and each person's agent
+    points to that tribe's agent."""
+    p, tribes = m.people, m.tribes
+    tribe = p.tribe[: p.n]
+    order = np.argsort(tribe, kind="stable")
+    bounds = np.searchsorted(tribe[order], tribes.living(), side="left"), np.searchsorted(
+        tribe[order], tribes.living(), side="right")
+    for t, lo, hi in zip(tribes.living().tolist(), *bounds, strict=True):
+        agent = m.tribe(t)
+        assert agent is not None and agent.index == t
+        members = agent.members
+        assert [a.index for a in members] == order[lo:hi].tolist()
+        assert all(a.tribe is agent for a in members)
+        assert agent.size == tribes.size[t]
+    for row in np.flatnonzero(tribe < 0).tolist():
+        assert m.person(row).tribe is None
+
+
+def replayed_membership(m: Organization) -> np.ndarray:
+    """Each person's tribe as the event log tells it: the tribe of their last join or leave
+    (a leave names the tribe moved to, -1 for none); -1 for people never moved."""
+    events = m.event_log()
+    moves = events[events["event"].isin(["joined", "left"])]
+    person = moves["person"].to_numpy()
+    now = np.where(moves["event"] == "joined", moves["tribe"], moves["other"])
+    last = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
+    replayed = np.full(m.people.n, -1, dtype=np.int64)
+    replayed[person[last]] = now[last]
+    return replayed
+
+
 configs = st.fixed_dictionaries({
     "preset": st.sampled_from(sorted(PRESETS)),
-    "people": st.integers(2, 90),
+    "people": st.integers(2, 60),
     "membership": st.sampled_from(policy_names("membership")),
     "leadership": st.sampled_from(policy_names("leadership")),
     "purpose": st.sampled_from(policy_names("purpose")),
@@ -86,16 +123,21 @@ configs = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+STEPS = 120  # long enough for tribes to be founded, split, merge and dissolve
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs)
 def test_invariants_hold_under_random_configurations(settings_):
     settings_ = dict(settings_)
     preset, seed = settings_.pop("preset"), settings_.pop("seed")
     m = Organization(preset=preset, rng=seed, **settings_)
     check_invariants(m)
-    for _ in range(25):
+    for step in range(1, STEPS + 1):
         m.step()
         check_invariants(m)
+        if step % 50 == 0:  # every membership change is logged, so the log replays it
+            assert np.array_equal(replayed_membership(m), m.people.tribe[: m.people.n])
 
 
 def test_invariants_hold_on_a_long_run_of_every_preset():
@@ -104,6 +146,7 @@ def test_invariants_hold_on_a_long_run_of_every_preset():
         for _ in range(150):
             m.step()
         check_invariants(m)
+        assert np.array_equal(replayed_membership(m), m.people.tribe[: m.people.n])
 
 
 def test_tribe_sizes_are_current_after_every_phase():

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from agents.arrays import normalize_rows
-from model.kanban import BACKLOG, DOING, READY, REVIEW
+from model import lifecycle, plan
+from model.kanban import BACKLOG, DOING, GONE, READY, REVIEW
 from tests.conftest import make, members_of
 
 
@@ -20,6 +21,32 @@ def opposed_tribe(m, tribe: int = 0) -> np.ndarray:
     purpose[1] = 1.0
     m.tribes.purpose[tribe] = purpose
     return members
+
+
+def unit(themes: int, *weights: tuple[int, float]) -> np.ndarray:
+    """A unit vector over `themes` themes with the given (theme, weight) entries."""
+    vector = np.zeros(themes, dtype=np.float32)
+    for theme, weight in weights:
+        vector[theme] = weight
+    return vector / np.linalg.norm(vector)
+
+
+def add_items(m, tribe: int, stage: int, since, remaining: float = 1.0, value: float = 1.0
+              ) -> np.ndarray:
+    """Put one item per entry of `since` on `tribe`'s board in `stage`, entered at that step;
+    return their rows. The items' purpose is the tribe's and their needs are uniform."""
+    since = np.asarray(since)
+    count = len(since)
+    board, cfg = m.board, m.cfg
+    before = board.items.n
+    board.add(np.repeat(m.tribes.purpose[tribe][None, :], count, axis=0),
+              np.full((count, cfg.domains), 1.0 / cfg.domains), np.full(count, 1.0),
+              np.full(count, value), 0)
+    rows = np.arange(before, board.items.n)
+    board.move(rows, stage, 0, np.full(count, tribe, dtype=np.int32))
+    board.items.since[rows] = since
+    board.items.remaining[rows] = remaining
+    return rows
 
 
 # ---------------------------------------------------------------------- membership
@@ -63,6 +90,70 @@ def test_unfit_people_with_initiative_found_tribes_with_like_minded_ties():
         assert (founder, tribe) in joined_pairs
 
 
+def test_members_whose_fit_is_below_leave_threshold_leave_their_tribe():
+    def decide(threshold=None):
+        # everyone reconsiders; nobody can switch (a gain of 1 is impossible) or found
+        m = make(consider_rate=1.0, switch_threshold=1.0, found_rate=0.0)
+        plan.observe(m)
+        n = m.people.n
+        before, fit = m.people.tribe[:n].copy(), m.people.fit[:n].copy()
+        if threshold is None:  # halfway between two middle fits: about half are below
+            ordered = np.unique(fit)
+            threshold = float(ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2
+        m.cfg = m.cfg.replace(leave_threshold=threshold)
+        plan.membership(m)
+        return before, fit, threshold, m.people.tribe[:n].copy(), m
+
+    before, fit, threshold, after, m = decide()
+    assert (before >= 0).all()
+    unfit = fit < threshold
+    assert 0.3 < unfit.mean() < 0.7
+    assert (after[unfit] == -1).all()  # below the threshold: unaffiliated
+    assert np.array_equal(after[~unfit], before[~unfit])  # the others stay
+    left = m.event_log().query("event == 'left' and detail == 'leave'")
+    assert sorted(left["person"]) == np.flatnonzero(unfit).tolist()
+    before, _, _, after, _ = decide(threshold=0.0)
+    assert np.array_equal(after, before)  # nobody's fit is below 0
+
+
+def test_people_hear_of_tribes_only_through_themes_they_care_about():
+    themes = 8
+
+    def heard(threshold):
+        m = make(people=400, themes=themes, interest_threshold=threshold)
+        p, tribes = m.people, m.tribes
+        living = tribes.living()
+        # the tribes' main themes are 0..3; nobody's purpose leans to themes 4..7
+        main = np.arange(len(living)) % 4
+        tribes.purpose[living] = 0.1
+        tribes.purpose[living, main] = 1.0
+        tribes.purpose[living] = normalize_rows(tribes.purpose[living])
+        # each person cares about theme k (weight 0.6) above 0.4 and about the others (0.30)
+        # below it
+        k = np.arange(p.n) % themes
+        passion = np.full((p.n, themes), 0.302, dtype=np.float32)
+        passion[np.arange(p.n), k] = 0.6
+        p.passion[: p.n] = normalize_rows(passion)
+        assert (p.passion[np.arange(p.n), k] > 0.59).all()
+        assert (np.sort(p.passion[: p.n], axis=1)[:, -2] < 0.31).all()
+        tribe = m.communities.tribe_heard_of(m.rng, p, tribes, np.arange(p.n))
+        heard_theme = np.where(tribe >= 0, np.argmax(tribes.purpose[np.maximum(tribe, 0)], axis=1),
+                               -1)
+        return k, tribe, heard_theme
+
+    k, tribe, theme = heard(0.4)
+    cared = k < 4
+    assert (theme[cared] == k[cared]).all()  # a tribe of the one theme they care about
+    assert (tribe[~cared] == -1).all()  # no tribe has their theme: they hear of none
+    # at the maximum threshold nobody has an interest: the theme is drawn from all themes in
+    # proportion to passion (ODD 3.4), so a person hears of their own theme's tribes with
+    # probability 0.6 / (0.6 + 7 * 0.30) = 0.22 and of any tribe with 0.45 when theirs has none
+    k, tribe, theme = heard(1.0)
+    cared = k < 4
+    assert 0.08 < np.mean(theme[cared] == k[cared]) < 0.37
+    assert 0.28 < np.mean(tribe[~cared] >= 0) < 0.62
+
+
 def test_hybrid_approval_limits_moves():
     def moves(rate):
         m = make(membership="hybrid", approval_rate=rate, people=150, seed=3)
@@ -104,6 +195,36 @@ def test_people_who_exit_leave_their_tribe_and_stay_gone():
     assert gone.any()
     assert (m.people.tribe[: m.people.n][gone] == -1).all()
     assert (m.people.exit_step[: m.people.n][gone] > 0).all()
+
+
+def test_people_with_low_commitment_leave_more_often():
+    m = make(people=2000, exit_base=0.0, exit_sensitivity=0.5, outside_option=0.6,
+             hiring="none")
+    p = m.people
+    n = p.n
+    p.top_skill[:n] = 0.5  # everyone's outside option is 0.6 (0.5 + 0.5 * 0.5) = 0.45
+    p.engagement[:n] = 0.5
+    low = np.arange(n) % 2 == 0
+    p.commitment[:n] = np.where(low, 0.1, 0.9)
+    probability, _ = p.exit_probability(m.cfg)
+    assert np.allclose(probability[low], 0.5 * (0.45 - 0.1))
+    assert (probability[~low] == 0).all()
+    plan.exits(m)
+    gone = ~p.active[:n]
+    assert not gone[~low].any()
+    assert 0.12 < gone[low].mean() < 0.23  # 0.175 expected
+    assert (p.exit_reason[:n][gone] == 2).all()  # disengaged
+
+
+def test_commitment_follows_engagement_which_follows_fit():
+    m = make(engagement_rate=0.1, commitment_rate=0.03)
+    p = m.people
+    n = p.n
+    p.fit[:n], p.engagement[:n], p.commitment[:n] = 0.9, 0.5, 0.2
+    plan.orient(m)
+    engagement = 0.5 + 0.1 * (0.9 - 0.5)
+    assert np.allclose(p.engagement[:n], engagement)
+    assert np.allclose(p.commitment[:n], 0.2 + 0.03 * (engagement - 0.2))
 
 
 # ---------------------------------------------------------------------- leadership
@@ -152,10 +273,33 @@ def test_champions_are_members_most_attuned_to_market_and_craft():
     m = make()
     m.run(3)
     market = m.market.demand
+    p = m.people
     for tribe in m.tribes.living()[:5]:
         members = members_of(m, tribe)
-        fit = m.people.passion[members] @ market.astype(np.float32)
+        fit = p.passion[members] @ market.astype(np.float32)
         assert m.tribes.value_champion[tribe] == members[np.argmax(fit)]
+        craft = p.initiative[members] * p.top_skill[members]
+        assert m.tribes.innovation_champion[tribe] == members[np.argmax(craft)]
+
+
+def test_the_innovation_champion_raises_effectiveness_by_their_drive():
+    m = make(innovation_rate=0.1, innovation_decay=0.05, max_effectiveness=2.0)
+    plan.observe(m)
+    plan.leadership(m)
+    p, t = m.people, m.tribes
+    living = t.living()
+    champion = t.innovation_champion[living].copy()
+    assert (champion >= 0).all()
+    alone = living[0]
+    t.innovation_champion[alone] = -1  # a tribe without a champion falls back toward 1
+    t.effectiveness[living] = 1.5
+    t.innovate(p, m.cfg)
+    drive = p.initiative[champion] * p.top_skill[champion]
+    expected = 1.5 + 0.1 * drive * (2.0 - 1.5)
+    expected[0] = 1.5 - 0.05 * (1.5 - 1.0)
+    assert np.allclose(t.effectiveness[living], expected, rtol=1e-6)
+    # a more driven champion raises effectiveness faster
+    assert np.ptp(drive[1:]) > 0.05
 
 
 # ---------------------------------------------------------------------- Kanban
@@ -189,13 +333,69 @@ def test_work_needs_a_peer_to_confirm_it():
     assert m.board.count(REVIEW) > 0
 
 
-def test_items_are_pulled_in_order_and_finished_work_delivers_value():
-    m = make(people=100, arrival_rate=0.1)
-    m.run(60)
-    table = m.step_table()
-    assert table["done_total"].iloc[-1] > 0
-    assert table["value_total"].iloc[-1] > 0
-    assert (table["value_total"].diff().dropna() >= 0).all()
+def test_items_move_oldest_first_in_every_column_and_done_work_delivers_value():
+    # ODD 3.8 flow: oldest items (earliest to enter their column) first within a column
+    m = make(people=80, review_rate=0.25, wip_review=6, wip_doing=4, cost_of_delay=0.1)
+    tribe = 0
+    assert m.tribes.size[tribe] == 8  # confirms floor(0.25 * 8 + U) = 2 items a step
+    m.steps = 20
+    # rows in an order unrelated to age
+    review = add_items(m, tribe, REVIEW, [9, 2, 7, 1, 5, 3], value=2.0)
+    finished = add_items(m, tribe, DOING, [8, 3, 6, 4], remaining=0.0)
+    ready = add_items(m, tribe, READY, [6, 9, 2, 8, 5])
+    m.board.items.wip_age[review] = [4, 5, 6, 7, 8, 9]
+    items = m.board.items
+    uid = {name: items.uid[rows].copy() for name, rows in
+           (("review", review), ("finished", finished), ("ready", ready))}
+    plan.flow(m)
+    stage_of = dict(zip(items.uid[: items.n].tolist(), items.stage[: items.n].tolist(),
+                        strict=True))
+    # review -> done: the two oldest (entered at 1 and 2) are confirmed
+    done = [stage_of.get(u, GONE) == GONE for u in uid["review"]]
+    assert done == [False, True, False, True, False, False]
+    # 6 - 4 = 2 free review slots: the two oldest finished items (3 and 4) go to review
+    assert [stage_of[u] for u in uid["finished"]] == [DOING, REVIEW, DOING, REVIEW]
+    # 4 - 2 = 2 free doing slots: the two oldest ready items (2 and 5) start
+    assert [stage_of[u] for u in uid["ready"]] == [READY, READY, DOING, READY, DOING]
+    # a done item delivers value (0.5 + 0.5 alignment) exp(-cost_of_delay lead time)
+    assert m.board.value_step == pytest.approx(2.0 * (np.exp(-0.1 * 5) + np.exp(-0.1 * 7)),
+                                               rel=1e-5)
+    assert m.board.lead_time_step == 5 + 7
+
+
+def test_review_confirms_about_review_rate_times_size_items_a_step():
+    m = make(people=40, review_rate=0.3)
+    sizes = [1, 2, 5, 20]
+    ids = m.tribes.create(np.eye(m.cfg.themes, dtype=np.float32)[: len(sizes)], m.steps,
+                          origin=1)
+    start = 0
+    for tribe, size in zip(ids, sizes, strict=True):
+        m.move(np.arange(start, start + size), np.full(size, tribe, np.int32), "test")
+        start += size
+    steps = 400
+    for tribe, size in zip(ids, sizes, strict=True):
+        add_items(m, tribe, REVIEW, np.zeros((int(0.3 * size) + 1) * steps + 10))
+    done = np.zeros((steps, len(ids)))
+    for step in range(steps):
+        before = m.tribes.done_total[ids].copy()
+        plan.flow(m)
+        done[step] = m.tribes.done_total[ids] - before
+    expected = 0.3 * np.array(sizes)
+    assert (done[:, 0] == 0).all()  # a tribe of one cannot confirm its own work
+    for k in range(1, len(sizes)):
+        assert set(np.unique(done[:, k])) <= {np.floor(expected[k]), np.floor(expected[k]) + 1}
+        assert abs(done[:, k].mean() - expected[k]) < 0.12
+
+
+def test_arrivals_are_poisson_in_the_active_headcount():
+    m = make(people=200, arrival_rate=0.2, turbulence=0.0)
+    m.people.active[100:200] = False  # only the 100 active people bring work: mean 20
+    counts = np.empty(2000)
+    for k in range(len(counts)):
+        plan.arrivals(m)
+        counts[k] = m.arrived_step
+    assert abs(counts.mean() - 20) < 0.5  # standard error 0.1
+    assert abs(counts.var() - 20) < 4  # Poisson: variance = mean (standard error 0.64)
 
 
 def test_lower_wip_limit_shortens_lead_time():
@@ -287,7 +487,9 @@ def test_ties_grow_by_working_together_and_decay_otherwise():
     before = inside_weight()
     m.run(20)
     assert inside_weight() > 1.5 * before
-    idle = make(tie_decay=0.1, tie_growth=0.0)
+    # no growth, and nothing else that adds ties: no exits, so no hires introduced to contacts
+    idle = make(tie_decay=0.1, tie_growth=0.0, exit_base=0.0, exit_sensitivity=0.0,
+                consider_rate=0.0, hiring="none")
     start = idle.people.tie_w[: idle.people.n].sum()
     idle.run(10)
     assert np.isclose(idle.people.tie_w[: idle.people.n].sum(), start * 0.9**10, rtol=1e-4)
@@ -326,6 +528,69 @@ def test_tribes_with_converged_purposes_merge():
     pair = {int(a), int(b)}
     assert any({t, o} == pair for t, o in merged[["tribe", "other"]].itertuples(index=False))
     assert m.tribes.alive[a] != m.tribes.alive[b]
+
+
+@pytest.mark.parametrize("purpose", ["pivoting", "fixed"])
+def test_a_merged_purpose_is_the_size_weighted_mean_of_the_two(purpose):
+    m = make(people=16, team_size=8, unit_size=16, merge_check_rate=1.0, merge_similarity=0.0,
+             max_tribe_size=40, purpose=purpose)
+    a, b = m.tribes.living()
+    m.move(members_of(m, b)[:2], np.full(2, a, np.int32), "test")  # sizes 10 and 6
+    themes = m.cfg.themes
+    m.tribes.purpose[a], m.tribes.purpose[b] = unit(themes, (0, 1.0)), unit(themes, (1, 1.0))
+    lifecycle.merge(m)
+    assert m.tribes.alive[a] and not m.tribes.alive[b]  # the smaller joins the larger
+    assert m.tribes.size[a] == 16
+    if purpose == "fixed":  # a mandate stays the larger tribe's
+        assert np.array_equal(m.tribes.purpose[a], unit(themes, (0, 1.0)))
+    else:  # norm(10 e0 + 6 e1), neither the keeper's purpose nor the plain mean
+        assert np.allclose(m.tribes.purpose[a], unit(themes, (0, 10.0), (1, 6.0)), atol=1e-6)
+
+
+@pytest.mark.parametrize("split_division", [0.4, 1.0])
+def test_a_divided_tribe_splits_below_its_maximum_size(split_division):
+    m = make(split_division=split_division, max_tribe_size=25, min_tribe_size=3)
+    members = opposed_tribe(m)  # passions e0, purpose e1
+    half = members[: len(members) // 2]
+    m.people.passion[half] = m.tribes.purpose[0]
+    dissenters = np.setdiff1d(members, half)
+    plan.observe(m)
+    assert m.tribes.division[0] == pytest.approx(0.5)
+    assert 2 * m.cfg.min_tribe_size <= m.tribes.size[0] < m.cfg.max_tribe_size
+    tribes_before = m.tribes.n
+    lifecycle.split(m)
+    new = np.flatnonzero(m.tribes.parent[tribes_before : m.tribes.n] == 0) + tribes_before
+    if split_division < 0.5:
+        assert len(new) == 1  # the dissenters (who prefer their own passion) leave together
+        assert (m.people.tribe[dissenters] == new[0]).all()
+        assert (m.people.tribe[half] == 0).all()
+        assert np.allclose(m.tribes.purpose[new[0]], m.people.passion[dissenters[0]])
+    else:
+        assert len(new) == 0
+        assert (m.people.tribe[members] == 0).all()
+
+
+def test_purposes_are_reoriented_to_members_mean_passion_exactly_when_due():
+    every = 5
+    m = make(purpose="co_created", refine_rate=0.0, market_pull=0.0, reorient_every=every,
+             passion_drift=0.0, consider_rate=0.0, exit_base=0.0, exit_sensitivity=0.0,
+             conflict_threshold=1.0, split_division=1.0, merge_check_rate=0.0)
+    t = m.tribes
+    living = t.living()
+    for step in range(1, 2 * every + 1):
+        before = t.purpose[living].copy()
+        m.step()
+        assert m.steps == step and np.array_equal(t.living(), living)
+        shared = np.stack([m.people.passion[members_of(m, tribe)].mean(axis=0)
+                           for tribe in living])
+        shared = normalize_rows(shared.astype(np.float32))
+        if step % every == 0:
+            assert not np.allclose(before, shared, atol=1e-3)
+            assert np.allclose(t.purpose[living], shared, atol=1e-6)
+            # move the purposes away again, to see the next re-orientation
+            t.purpose[living] = normalize_rows(t.purpose[living] + m.market.demand)
+        else:
+            assert np.allclose(t.purpose[living], before, atol=1e-6)
 
 
 def test_co_created_purpose_moves_toward_members_passions():
@@ -508,3 +773,20 @@ def test_fit_combines_belonging_and_overload_as_documented():
     t.overload[0] = 0.4
     loaded = p.fit_in(np.array([person]), np.array([0]), t, m.cfg)[0][0]
     assert loaded == pytest.approx(max(fit - 0.5 * 0.4, 0.0), rel=1e-5)
+
+
+@pytest.mark.parametrize("w_leader", [0.2, 0.0])
+def test_a_better_leader_raises_members_fit(w_leader):
+    m = make(w_leader=w_leader)
+    p, t, cfg = m.people, m.tribes, m.cfg
+    plan.observe(m)
+    n = p.n
+    before = p.fit[:n].copy()
+    members = members_of(m, 0)
+    assert t.leader_quality[0] == 0.0 and (before[members] < 0.8).all()
+    t.leader_quality[0] = 0.5
+    p.observe(t, cfg)
+    total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+    assert np.allclose(p.fit[members] - before[members], w_leader * 0.5 / total, atol=1e-6)
+    others = np.setdiff1d(np.arange(n), members)
+    assert np.array_equal(p.fit[others], before[others])
