@@ -277,7 +277,7 @@ class Organization(mesa.Model):
         p = self.people
         # only people who left since the last call can still be registered; `person(row)`
         # keeps their view, so leavers stay inspectable
-        for row in np.flatnonzero(p.exit_step[: p.n] >= self._synced_step).tolist():
+        for row in np.flatnonzero(p.exit_step[: p.n] > self._synced_step).tolist():
             self._person_agents[row].remove()
         for tribe_id in range(self._tribes_synced, self.tribes.n):
             if self.tribes.alive[tribe_id]:
