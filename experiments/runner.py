@@ -100,7 +100,8 @@ def summarize_run(table: pd.DataFrame, warmup: float) -> dict[str, float]:
 @functools.cache
 def environment() -> dict[str, Any]:
     """This process's code version (`code_version`, and its label) and the versions of the key
-    packages installed; computed once per process, so a worker reports the code it imported."""
+    packages installed; computed once per process (as a pool worker starts, at a Dask worker's
+    probe), so a worker reports the code it imported, not code committed since."""
     code = code_version()
     return {"code": code, "label": code_label(code), "packages": key_packages()}
 
@@ -385,7 +386,14 @@ def _pool(queue: deque[Task], workers: int, context) -> Generator[Outcome, None,
 
 def _new_pool(workers: int, context) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=exit_with_parent, initargs=(os.getpid(),))
+                               initializer=_start_worker, initargs=(os.getpid(),))
+
+
+def _start_worker(parent: int) -> None:
+    """Pool worker initializer: exit with the sweep process, and take the code version now,
+    as the worker starts (its runs record it)."""
+    exit_with_parent(parent)
+    environment()
 
 
 def exit_with_parent(parent: int) -> None:
