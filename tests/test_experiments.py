@@ -384,7 +384,7 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
 
 
 def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
-    pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
     with pytest.raises(ExperimentError, match="cannot connect"):
         run_sweep(experiment, tmp_path / "out", scheduler="tcp://127.0.0.1:9", progress=False,
@@ -395,6 +395,11 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
             run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
         for word in ("--scheduler", repr(address), reason, "tcp://HOST:PORT"):
             assert word in str(error.value)
+    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        with pytest.raises(ExperimentError, match="has no workers"):
+            run_sweep(experiment, tmp_path / "out", scheduler=cluster.scheduler_address,
+                      progress=False, connect_timeout=1)
     assert not (tmp_path / "out").exists()  # nothing written before the cluster answers
     result = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep",
                              str(write(tmp_path, SMALL)), "--out", str(tmp_path / "out"),
