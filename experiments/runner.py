@@ -397,10 +397,10 @@ def _start_worker(parent: int) -> None:
 
 
 def exit_with_parent(parent: int) -> None:
-    """Pool worker initializer: end this process (SIGTERM) when the sweep process `parent`
-    dies, even by SIGKILL, which leaves it no chance to stop its pool. On Linux the kernel
-    sends the signal (prctl PR_SET_PDEATHSIG); elsewhere, or if prctl fails, a daemon thread
-    checks every second whether the process has been given another parent."""
+    """End this process (SIGTERM) when the sweep process `parent` dies, even by SIGKILL,
+    which leaves it no chance to stop its pool (called as a pool worker starts). On Linux the
+    kernel sends the signal (prctl PR_SET_PDEATHSIG); elsewhere, or if prctl fails, a daemon
+    thread checks every second whether the process has been given another parent."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
