@@ -7,6 +7,8 @@ matplotlib images only: solara.Markdown would fetch mermaid and KaTeX from a CDN
 
 from __future__ import annotations
 
+import weakref
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -34,50 +36,64 @@ def tribe_colour(tribe_ids: np.ndarray) -> np.ndarray:
 
 def network_figure(model) -> Figure:
     """People as dots coloured by tribe, sized by engagement; leaders and champions marked;
-    people who left faded; ties between active people as faint lines."""
+    people who left faded; ties between active people as faint lines. The figure is made once
+    per model and its artists updated."""
     p, tribes = model.people, model.tribes
     n = p.n
     living = tribes.living()
     layout = layout_for(model)
     pos = layout.positions(p.tribe[:n], p.unit[:n], p.active[:n], living)
     active = p.active[:n]
-    fig = Figure(figsize=(7, 6))
-    ax = fig.subplots()
+    fig = reused_figure(model, "network", new_network_figure)
+    ax = fig.axes[0]
+    ties, people, leaders, value, innovation = ax.collections
     src = np.repeat(np.arange(n), p.tie_to.shape[1])
     dst = p.tie_to[:n].ravel()
     ok = (dst >= 0) & (p.tie_w[:n].ravel() > 0.2) & active[src] & active[np.maximum(dst, 0)]
-    segments = np.stack([pos[src[ok]], pos[dst[ok]]], axis=1)
-    ax.add_collection(LineCollection(segments, colors=(0.5, 0.5, 0.5, 0.08), linewidths=0.5))
+    ties.set_segments(np.stack([pos[src[ok]], pos[dst[ok]]], axis=1))
     colours = tribe_colour(p.tribe[:n])
     colours[~active, 3] = 0.12
-    ax.scatter(pos[:, 0], pos[:, 1], s=6 + 40 * p.engagement[:n], c=colours, linewidths=0)
-    leaders = tribes.leader[living]
-    leaders = leaders[leaders >= 0]
-    ax.scatter(pos[leaders, 0], pos[leaders, 1], s=90, facecolors="none", edgecolors="black",
-               linewidths=1.2, label="leader")
-    for role, marker, label in ((tribes.value_champion, "^", "value champion"),
-                                (tribes.innovation_champion, "s", "innovation champion")):
+    people.set_offsets(pos)
+    people.set_sizes(6 + 40 * p.engagement[:n])
+    people.set_facecolor(colours)
+    for marks, role in ((leaders, tribes.leader), (value, tribes.value_champion),
+                        (innovation, tribes.innovation_champion)):
         holders = role[living]
-        holders = holders[holders >= 0]
-        ax.scatter(pos[holders, 0], pos[holders, 1], s=14, marker=marker, c="black",
-                   label=label)
-    ax.legend(loc="upper right", fontsize="x-small", frameon=False)
+        marks.set_offsets(pos[holders[holders >= 0]].reshape(-1, 2))
     ax.set_title(f"step {model.steps}: {int(active.sum())} people, {len(living)} tribes, "
                  f"{int((active & (p.tribe[:n] < 0)).sum())} unaffiliated", fontsize="small")
-    ax.set_aspect("equal")
-    ax.axis("off")
     ax.set_xlim(-layout.extent, layout.extent)  # fixed, so that dots do not move on screen
     ax.set_ylim(-layout.extent, layout.extent)
+    return fig
+
+
+def new_network_figure() -> Figure:
+    """The empty network figure: ties, people, leaders and champions, and the legend."""
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    empty = np.empty((0, 2))
+    ax.add_collection(LineCollection([], colors=(0.5, 0.5, 0.5, 0.08), linewidths=0.5))
+    ax.scatter(empty[:, 0], empty[:, 1], linewidths=0)
+    ax.scatter(empty[:, 0], empty[:, 1], s=90, facecolors="none", edgecolors="black",
+               linewidths=1.2, label="leader")
+    ax.scatter(empty[:, 0], empty[:, 1], s=14, marker="^", c="black", label="value champion")
+    ax.scatter(empty[:, 0], empty[:, 1], s=14, marker="s", c="black",
+               label="innovation champion")
+    ax.legend(loc="upper right", fontsize="x-small", frameon=False)
+    ax.set_aspect("equal")
+    ax.axis("off")
     return fig
 
 
 @solara.component
 def NetworkView(model):
     """The model's settings in a line, and the social network."""
-    update_counter.get()
+    counter = update_counter.get()
     with solara.Column(gap="0px"):
         solara.Text(settings_line(model), style={"font-size": "small"})
-        solara.FigureMatplotlib(network_figure(model), format="png", dpi=72)
+        # the figure object is reused: the dependencies say when to draw it again
+        solara.FigureMatplotlib(network_figure(model), dependencies=[model, counter],
+                                format="png", dpi=72)
 
 
 def tribes_table(model) -> pd.DataFrame:
@@ -209,16 +225,30 @@ TIME_SERIES = (("throughput", "items done per step"), ("lead_time", "lead time (
 
 def time_series_figure(model) -> Figure:
     """Throughput, lead time, retention with engagement, and the number of tribes, by step
-    (one figure, so one image per redraw)."""
+    (one figure, so one image per redraw). The figure is made once per model and its lines
+    updated: making axes and their ticks costs more than drawing the lines."""
+    fig = reused_figure(model, "time_series", new_time_series_figure)
     table = model.datacollector.get_model_vars_dataframe()
+    for ax, (column, _) in zip(fig.axes, TIME_SERIES, strict=True):
+        lines = ax.get_lines()
+        lines[0].set_data(table["step"], table[column])
+        if column == "retention":
+            lines[1].set_data(table["step"], table["engagement"])
+        ax.relim()
+        ax.autoscale_view()
+    return fig
+
+
+def new_time_series_figure() -> Figure:
+    """The empty time-series figure: four panels, their lines, titles and ticks."""
     fig = Figure(figsize=(7, 4.6))
     # fixed margins: tight_layout would cost more than drawing the lines
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.93, wspace=0.25, hspace=0.3)
     axes = fig.subplots(2, 2, sharex=True).ravel()
     for ax, (column, title) in zip(axes, TIME_SERIES, strict=True):
-        ax.plot(table["step"], table[column], lw=1.2)
+        ax.plot([], [], lw=1.2)
         if column == "retention":
-            ax.plot(table["step"], table["engagement"], lw=1.2, label="engagement")
+            ax.plot([], [], lw=1.2, label="engagement")
             ax.legend(fontsize="x-small", frameon=False)
         ax.set_title(title, fontsize="small")
         ax.tick_params(labelsize="x-small")
@@ -230,11 +260,24 @@ def time_series_figure(model) -> Figure:
     return fig
 
 
+_FIGURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reused_figure(model, name: str, make) -> Figure:
+    """The figure `name` of this model, made by `make()` the first time (a new model, e.g.
+    after Reset, gets new figures)."""
+    figures = _FIGURES.setdefault(model, {})
+    if name not in figures:
+        figures[name] = make()
+    return figures[name]
+
+
 @solara.component
 def TimeSeriesView(model):
     """Throughput, lead time, retention, engagement and tribes over time."""
-    update_counter.get()
-    solara.FigureMatplotlib(time_series_figure(model), format="png", dpi=72)
+    counter = update_counter.get()
+    solara.FigureMatplotlib(time_series_figure(model), dependencies=[model, counter],
+                            format="png", dpi=72)
 
 
 COMPONENTS = [NetworkView, TimeSeriesView, TribesView, KanbanView, EventFeed]
