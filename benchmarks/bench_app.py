@@ -42,9 +42,12 @@ page = SolaraViz(model, components=COMPONENTS, model_params=params,
                  name="Purposeful Enterprise")
 """
 
-ALL_IMAGES_NEW = """old => {
+# checked on every animation frame: a locator's wait_for polls at 100-500 ms intervals, which
+# would add up to half a second to a measurement
+REDRAWN = """([old, feed]) => {
     const imgs = [...document.querySelectorAll('img')];
-    return imgs.length >= old.length && imgs.every((img, k) => img.src !== old[k] && img.complete);
+    return document.body.innerText.includes(feed) && imgs.length >= old.length
+        && imgs.every((img, k) => img.src !== old[k] && img.complete);
 }"""
 
 
@@ -89,8 +92,8 @@ def measure(url: str, steps: int, chromium: str, screenshot: Path | None) -> lis
             old = page.locator("img").evaluate_all("imgs => imgs.map(i => i.src)")
             start = time.perf_counter()
             step.click()
-            page.get_by_text(f"Latest events, step {k}").wait_for(timeout=60_000)
-            page.wait_for_function(ALL_IMAGES_NEW, arg=old, timeout=60_000)
+            page.wait_for_function(REDRAWN, arg=[old, f"Latest events, step {k}"],
+                                   polling="raf", timeout=60_000)
             times.append(time.perf_counter() - start)
         if screenshot is not None:
             page.screenshot(path=str(screenshot), full_page=True)
