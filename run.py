@@ -37,7 +37,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (--help shows the usage)\n")
 
 
-def _count(name: str, minimum: int):
+def _count(minimum: int):
+    """An argparse type: a whole number >= `minimum` (argparse names the option)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -66,11 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                 f"parameters for --set (name, default, allowed, meaning):\n"
                 f"{describe_parameters()}"))
     parser.add_argument("--preset", default=DEFAULT_PRESET, help="governance preset")
-    parser.add_argument("--steps", type=_count("--steps", 0), default=DEFAULT_STEPS,
+    parser.add_argument("--steps", type=_count(0), default=DEFAULT_STEPS,
                         help=f"steps to run (default {DEFAULT_STEPS})")
-    parser.add_argument("--people", type=_count("--people", 1), default=None,
+    parser.add_argument("--people", type=_count(1), default=None,
                         help="people at the start (default: the preset's)")
-    parser.add_argument("--seed", type=_count("--seed", 0), default=0,
+    parser.add_argument("--seed", type=_count(0), default=0,
                         help="random seed; the same seed gives the same run (default 0)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="NAME=VALUE", help="set any parameter (repeatable)")
@@ -137,11 +138,11 @@ def sweep_parser() -> argparse.ArgumentParser:
         "command again skips the runs already stored.")
     parser.add_argument("experiment", type=Path, help="experiment file (TOML)")
     parser.add_argument("--out", type=Path, required=True, help="results folder")
-    parser.add_argument("--workers", type=_count("--workers", 0), default=None,
+    parser.add_argument("--workers", type=_count(0), default=None,
                         help="local worker processes (default: all cores; 0: this process)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                         help="run on an existing Dask cluster")
-    parser.add_argument("--dask-workers", type=_count("--dask-workers", 1), default=None,
+    parser.add_argument("--dask-workers", type=_count(1), default=None,
                         help="start a local Dask cluster with this many workers")
     parser.add_argument("--retry-failed", action="store_true",
                         help="run again the runs recorded as failed")
@@ -215,11 +216,11 @@ def viz_main(argv: list[str]) -> int:
     """`run.py viz`: serve the interactive app (front-end files fetched once, then offline)."""
     import subprocess
 
-    parser = Parser(prog="run.py viz", description="Serve the interactive "
-                                     "app (Solara, Mesa's SolaraViz) in the browser.")
+    parser = Parser(prog="run.py viz", description="Serve the interactive app (Solara, Mesa's "
+                    "SolaraViz) in the browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on "
                         "(default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=_count("--port", 1), default=8765)
+    parser.add_argument("--port", type=_count(1), default=8765)
     args = parser.parse_args(argv)
     from viz.assets import ensure_assets
 

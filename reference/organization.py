@@ -177,11 +177,10 @@ class ReferenceOrganization(mesa.Model):
         """Voluntary moves (voluntary, hybrid), then management places the unaffiliated
         (assigned, hybrid)."""
         policy = self.cfg.membership
-        if policy in ("voluntary", "hybrid"):
-            if policy == "voluntary":
-                choose_voluntarily(self, 1.0)
-            else:
-                choose_voluntarily(self, self.cfg.approval_rate, within_unit_free=True)
+        if policy == "voluntary":
+            choose_voluntarily(self, 1.0)
+        elif policy == "hybrid":
+            choose_voluntarily(self, self.cfg.approval_rate, within_unit_free=True)
         if policy in ("assigned", "hybrid"):
             assign_by_skill(self, [p for p in self.staff if p.tribe is None])
 
