@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from agents.tribe import Tribe, Tribes
     from model.organization import Organization
 
-NO_TRIBE = -1
-NOBODY = -1
+NO_TRIBE = -1  # a person's tribe, an item's board: none
+NOBODY = -1  # a role, a tie or an endorsement: held by or given to nobody
 
 
 class ExitReason(IntEnum):

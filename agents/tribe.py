@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.person import NOBODY
 from numerics import kernels
 from numerics.rows import normalize_rows
 from numerics.table import Column, Table
@@ -22,9 +23,6 @@ from numerics.table import Column, Table
 if TYPE_CHECKING:
     from agents.person import People, Person
     from model.organization import Organization
-
-NOBODY = -1
-
 
 class Origin(IntEnum):
     """How a tribe came to be (`Tribes.origin`)."""
@@ -84,12 +82,6 @@ class Tribes(Table):
     def living(self) -> np.ndarray:
         """Ids of the tribes that exist now."""
         return np.flatnonzero(self.alive[: self.n])
-
-    def count_members(self, people: People) -> None:
-        """Recount `size` from the people's tribe index, for state written directly (as tests
-        do); in a run `State.move` keeps it current."""
-        members = people.tribe[: people.n]
-        self.size[: self.n] = np.bincount(members[members >= 0], minlength=self.n)[: self.n]
 
     def member_mean(self, people: People, values: np.ndarray) -> np.ndarray:
         """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
