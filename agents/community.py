@@ -22,7 +22,7 @@ from numerics.rows import row_any, row_argmax
 if TYPE_CHECKING:
     from agents.person import People
     from agents.tribe import Tribes
-    from model.organization import Organization
+    from agents.view import Host
 
 KINDS = ("interest", "practice")
 
@@ -81,9 +81,9 @@ class Community(mesa.Agent):
     """A community of interest (`kind="interest"`, one per theme) or of practice
     (`kind="practice"`, one per skill domain), viewed from the people's state."""
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, kind: str, index: int) -> None:
+    def __init__(self, model: Host, kind: str, index: int) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind: {kind!r} is not allowed; allowed: 'interest', 'practice'")
         super().__init__(model)

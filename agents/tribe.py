@@ -22,7 +22,7 @@ from numerics.table import Column, Table
 
 if TYPE_CHECKING:
     from agents.person import People, Person
-    from model.organization import Organization
+    from agents.view import Host
 
 class Origin(IntEnum):
     """How a tribe came to be (`Tribes.origin`)."""
@@ -131,9 +131,9 @@ class Tribe(mesa.Agent):
     """One living tribe: a view of row `index` of `model.tribes`, made when asked for and
     removed from the model when the tribe ends."""
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, index: int) -> None:
+    def __init__(self, model: Host, index: int) -> None:
         super().__init__(model)
         self.index = index
 
