@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.kanban import DOING, READY
+from reference.kanban import Item
 
 if TYPE_CHECKING:
-    from reference.kanban import Item
     from reference.organization import ReferenceOrganization
     from reference.tribe import RefTribe
 
@@ -41,22 +41,36 @@ def pull(m: ReferenceOrganization) -> None:
             claims[best] = (best_score, tribe)
     for item, (_, tribe) in claims.items():
         del m.backlog[item.uid]
-        tribe.board.put(item, READY, m.steps, tribe)
+        tribe.board.put(item, READY, m.clock, tribe)
 
 
 def push(m: ReferenceOrganization) -> None:
-    """Management sends every backlog item to the best skill match among `pull_candidates`
-    random living teams, straight into doing, without limits."""
+    """Management sends backlog items, oldest first, each to the best skill match among
+    `pull_candidates` random living teams that have room, straight into doing (ODD §3.8). A
+    team's room is `load_horizon` steps of its capacity less its open effort, as the intake
+    starts; it takes the items that chose it in backlog order while the effort it took before
+    an item is below its room. The rest waits in the backlog."""
     cfg, rng = m.cfg, m.rng
     living = m.living
     if not m.backlog or not living:
         return
-    for item in list(m.backlog.values()):
+    room = {tribe: tribe.push_room() for tribe in living}
+    queue = sorted(m.backlog.values(), key=Item.age_key)
+    choices: list[tuple[Item, RefTribe]] = []
+    for item in queue:
         best, best_match = None, -np.inf
         for _ in range(cfg.pull_candidates):
             tribe = living[int(rng.integers(len(living)))]
+            if room[tribe] <= 0:
+                continue
             match = float(item.needs @ tribe.skill_profile)
             if match > best_match:
                 best, best_match = tribe, match
-        del m.backlog[item.uid]
-        best.board.put(item, DOING, m.steps, best)
+        if best is not None:
+            choices.append((item, best))
+    taken = dict.fromkeys(living, 0.0)
+    for item, tribe in choices:
+        if taken[tribe] < room[tribe]:
+            taken[tribe] += item.remaining
+            del m.backlog[item.uid]
+            tribe.board.put(item, DOING, m.clock, tribe)

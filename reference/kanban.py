@@ -23,8 +23,19 @@ COLUMNS = (READY, DOING, REVIEW)
 class Item:
     """One work item: what it is about, what it needs, how much is left, where it is."""
 
-    __slots__ = ("uid", "purpose", "needs", "effort", "remaining", "value", "arrived", "since",
-                 "stage", "tribe", "wip_age")
+    __slots__ = (
+        "arrived",
+        "effort",
+        "needs",
+        "purpose",
+        "remaining",
+        "since",
+        "stage",
+        "tribe",
+        "uid",
+        "value",
+        "wip_age",
+    )
 
     def __init__(self, uid: int, purpose: np.ndarray, needs: np.ndarray, effort: float,
                  value: float, step: int) -> None:
@@ -82,9 +93,16 @@ class Board:
         return [item for stage in COLUMNS for item in self.columns[stage]]
 
     def open_effort(self) -> float:
-        """Remaining effort of the items in ready and doing (the load members perceive)."""
+        """Remaining effort of the items in ready and doing: the load members perceive, and
+        what push intake weighs against a team's capacity (ODD §3.2, §3.8)."""
         return float(sum(item.remaining for stage in (READY, DOING)
                          for item in self.columns[stage]))
+
+    def in_work(self) -> list[Item]:
+        """The items being worked on: in doing with effort remaining, or sent back for rework
+        and still in review."""
+        return [item for stage in (DOING, REVIEW) for item in self.columns[stage]
+                if item.remaining > 0]
 
     def __len__(self) -> int:
         return sum(len(column) for column in self.columns.values())

@@ -61,7 +61,7 @@ def found_tribes(m: ReferenceOrganization, founders: list[RefPerson],
         m.note("founded", "bottom-up")
         if m.single_leader:
             tribe.leader = founder
-            tribe.leader_since = m.steps
+            tribe.leader_since = m.clock
             m.note("leader_changed", "founder")
 
 
@@ -123,7 +123,7 @@ def create_teams(m: ReferenceOrganization, persons: Sequence[RefPerson],
             m.note("founded", "management")
             if m.single_leader:
                 team.leader = best_by_row(crew, lambda p: p.top_skill)
-                team.leader_since = m.steps
+                team.leader_since = m.clock
                 m.note("leader_changed", "management")
             teams.append(team)
     return teams
