@@ -32,7 +32,8 @@ class Items(Table):
     arrived = Column(np.int32, 0, doc="step of arrival")
     since = Column(np.int32, 0, doc="step it entered its stage")
     stage = Column(np.int8, BACKLOG, doc="GONE, BACKLOG, READY, DOING or REVIEW")
-    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)")
+    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)",
+                   refers="tribes")
     wip_age = Column(np.int32, 0, doc="steps spent in ready, doing or review")
 
 
