@@ -44,7 +44,7 @@ def test_compaction_changes_nothing_but_the_size_of_the_tables(preset, monkeypat
     view = compact.person(gone)
     assert not view.active
     with pytest.raises(LookupError, match="archived"):
-        view.engagement
+        _ = view.engagement
 
 
 def test_a_streamed_event_log_is_the_log_held_in_memory(tmp_path):
