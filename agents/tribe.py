@@ -214,7 +214,7 @@ class Tribe(mesa.Agent):
         items = self.model.board.items
         mine = items.tribe[: items.n] == self.index
         stage = items.stage[: items.n]
-        return {name: items.uid[: items.n][mine & (stage == k)].tolist()
+        return {name: items.id[: items.n][mine & (stage == k)].tolist()
                 for k, name in enumerate(BOARD_COLUMNS, start=1)}
 
     @property

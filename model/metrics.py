@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from agents.person import ExitReason
-from model.kanban import BACKLOG
 from model.rules.work import item_capacity
 from model.window import steady_window, truncation
 from numerics import kernels
@@ -230,7 +229,7 @@ def measure(s: State, rules: Rules) -> None:
         "lead_time": board.lead_time_step / done if done else np.nan,
         "customer_lead_time": board.customer_lead_time_step / done if done else np.nan,
         "wip": board.wip(),
-        "backlog": board.count(BACKLOG),
+        "backlog": board.backlog(),
         "arrived": s.arrived,
         "offered": offered,
         "served": done / s.arrived if s.arrived else np.nan,

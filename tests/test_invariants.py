@@ -40,7 +40,7 @@ def check_invariants(m: Organization) -> None:
         assert (tribe[holders[held]] == held).all()
     # work is conserved: arrived = backlog + in progress + done + expired
     in_progress = board.wip()
-    assert board.arrived_total == (board.count(BACKLOG) + in_progress + board.done_total
+    assert board.arrived_total == (board.backlog() + in_progress + board.done_total
                                    + board.expired_total)
     # items on boards belong to living tribes; WIP limits hold under pull
     items = board.items
