@@ -84,8 +84,9 @@ class Board:
         self.reworked_step = 0
         self.cross_done_step = 0  # items done that needed several tribes
         self.active_done_step = 0  # steps of effort of the items done
-        self.handoffs_step = 0  # handed-off parts pulled onto a board
+        self.handoffs_step = 0  # handed-off parts taken onto a board
         self.handoff_wait_step = 0  # steps they waited
+        self.handoffs_inside_step = 0  # of those, between tribes of one constellation
 
     # ------------------------------------------------------------------ queries
     def in_stage(self, stage: int) -> np.ndarray:

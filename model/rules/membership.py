@@ -27,6 +27,8 @@ from model.rules.fit import fit_in, founder_fit
 from numerics.groups import group_sum, rank_within
 from numerics.rows import row_dot
 
+EMPTY = np.empty(0, dtype=np.int64)
+
 if TYPE_CHECKING:
     from model.rules import Rules
     from model.state import State
@@ -167,6 +169,8 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
     leave = (approved & ~switch & ~found & (current >= 0)
              & (current_fit < cfg.leave_threshold))
     s.move(consider[switch], best_tribe[switch], "switch")
+    moved = switch & (current >= 0)  # from one tribe to another
+    s.switched = (current[moved].astype(np.int64), best_tribe[moved].astype(np.int64))
     s.leave_all(consider[leave], "leave")
     busy = np.zeros(n, dtype=bool)
     busy[consider[switch | leave]] = True
@@ -275,6 +279,7 @@ def create_teams(s: State, rules: Rules, persons: np.ndarray,
 
 def decide(s: State, rules: Rules) -> None:
     """The membership policy: voluntary moves, then placement of the unaffiliated."""
+    s.switched = (EMPTY, EMPTY)
     rules.membership.decide(s, rules)
     p = s.people
     rules.membership.place(s, rules, np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0)))
