@@ -23,11 +23,15 @@ from model.population import PopulationParams
 from model.presets import DEFAULT_PRESET, PRESETS
 from model.rules.conflict import ConflictParams
 from model.rules.exit import ExitParams
+from model.rules.federation import FederationParams
 from model.rules.fit import FitParams
+from model.rules.handoff import HandoffParams
 from model.rules.hiring import HiringParams
+from model.rules.intertribe import IntertribeParams
 from model.rules.leadership import LeadershipParams
 from model.rules.lifecycle import LifecycleParams
 from model.rules.membership import MembershipParams
+from model.rules.objectives import ObjectivesParams
 from model.rules.orient import OrientParams
 from model.rules.purpose import PurposeParams
 from model.rules.work import WorkParams
@@ -40,13 +44,15 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    PopulationParams, MarketParams, FitParams, OrientParams, ExitParams, LifecycleParams)
+    FederationParams, IntertribeParams, ObjectivesParams, PopulationParams, MarketParams,
+    HandoffParams, FitParams, OrientParams, ExitParams, LifecycleParams)
 
 
 @dataclass(frozen=True)
-class Config(LifecycleParams, ExitParams, OrientParams, FitParams, MarketParams,
-             PopulationParams, HiringParams, ConflictParams, WorkParams, PurposeParams,
-             LeadershipParams, MembershipParams):
+class Config(LifecycleParams, ExitParams, OrientParams, FitParams, HandoffParams, MarketParams,
+             PopulationParams, ObjectivesParams, IntertribeParams, FederationParams,
+             HiringParams, ConflictParams, WorkParams, PurposeParams, LeadershipParams,
+             MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
 
     Attributes:

@@ -15,11 +15,9 @@ import numpy as np
 import pandas as pd
 
 from agents.person import ExitReason
-from model.kanban import BACKLOG
 from model.rules.work import item_capacity
-from numerics import kernels
-from numerics.rows import row_dot
 from model.window import steady_window, truncation
+from numerics import kernels
 from numerics.stats import gini
 
 if TYPE_CHECKING:
@@ -175,6 +173,42 @@ METRICS: tuple[Metric, ...] = (
            "living tribe took over", "steps", "mean"),
     _share("gini_contribution", "Gini of contribution", "Gini coefficient of active people's "
            "cumulated contribution", "final"),
+    # the community of communities
+    Metric("cross_done", "cross-tribe items done", "items done in the step that needed "
+           "several tribes", "items/step", "mean"),
+    _ratio("cross_tribe_share", "cross-tribe share", "share of the items done in the step that "
+           "needed several tribes (0 when none was done)", "share", ("cross_done", "throughput"),
+           high=1.0),
+    Metric("handoffs", "hand-offs", "handed-off parts taken onto a board in the step",
+           "parts/step", "mean"),
+    Metric("handoff_wait_steps", "hand-off waiting", "steps those parts waited since their "
+           "upstream part was done", "steps/step", "mean"),
+    _ratio("handoff_wait", "hand-off wait", "mean steps a handed-off part waited between its "
+           "upstream part's completion and a tribe taking it (0 when none was taken)", "steps",
+           ("handoff_wait_steps", "handoffs")),
+    Metric("handoffs_inside", "hand-offs inside", "hand-offs taken in the step between tribes "
+           "of one constellation", "parts/step", "mean"),
+    _ratio("coordinated_share", "coordinated share", "share of the step's hand-offs made "
+           "inside a constellation (0 when none was taken)", "share",
+           ("handoffs_inside", "handoffs"), high=1.0),
+    Metric("active_steps_done", "active steps", "steps in which the items done in the step "
+           "received effort", "steps/step", "mean"),
+    Metric("lead_steps_done", "lead steps", "steps in WIP of the items done in the step",
+           "steps/step", "mean"),
+    _ratio("flow_efficiency", "flow efficiency", "active time over lead time of the items "
+           "done in the step (0 when none was done)", "share",
+           ("active_steps_done", "lead_steps_done"), high=1.0),
+    Metric("constellations", "constellations", "living constellations", "constellations",
+           "mean"),
+    Metric("constellation_size_mean", "constellation size", "mean tribes per living "
+           "constellation (0 without any)", "tribes", "mean"),
+    Metric("intertribe_conflicts", "inter-tribe conflicts", "conflicts between two tribes "
+           "in the step", "conflicts/step", "mean"),
+    Metric("value_objective", "value against objectives", "value delivered in the step on "
+           "items of the delivering tribe's unit's objective themes", "value/step", "mean"),
+    _ratio("objective_share", "objective share", "share of the step's value delivered against "
+           "formal objectives (0 when no value)", "share", ("value_objective", "value"),
+           high=1.0),
 )
 
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
@@ -183,7 +217,8 @@ BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
 _EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                   "dissolved": "dissolved", "splits": "split", "merges": "merged",
                   "pivots": "pivoted", "conflicts": "conflict",
-                  "leader_changes": "leader_changed"}
+                  "leader_changes": "leader_changed",
+                  "intertribe_conflicts": "intertribe_conflict"}
 
 
 def metric(name: str) -> Metric:
@@ -214,13 +249,13 @@ def measure(s: State, rules: Rules) -> None:
     affiliated = active & (p.tribe[:n] >= 0)
     living = tribes.living()
     sizes = tribes.size[living]
-    initial = cfg.people
     new = s.events.take_counts()
     delta = dict.fromkeys(_EVENT_METRICS.values(), 0)
     for (kind, _), count in new.items():
         delta[kind] = delta.get(kind, 0) + count
     done = board.done_step
-    capacity = float(item_capacity(s, rules.work).sum())
+    # sums over living tribes only: rows of ended tribes must not change a sum's rounding
+    capacity = float(item_capacity(s, rules.work)[living].sum())
     offered = cfg.arrival_rate * headcount
     quality = rules.work.record.quality[living]
     effort = tribes.capacity[living].astype(np.float64)
@@ -231,7 +266,7 @@ def measure(s: State, rules: Rules) -> None:
         "lead_time": board.lead_time_step / done if done else np.nan,
         "customer_lead_time": board.customer_lead_time_step / done if done else np.nan,
         "wip": board.wip(),
-        "backlog": board.count(BACKLOG),
+        "backlog": board.backlog(),
         "arrived": s.arrived,
         "offered": offered,
         "served": done / s.arrived if s.arrived else np.nan,
@@ -258,8 +293,7 @@ def measure(s: State, rules: Rules) -> None:
         "expired_total": board.expired_total,
         "value_total": board.value_total,
         "headcount": headcount,
-        "retention": (float(p.active[s.starting].mean()) if len(s.starting)
-                      else float(active[:initial].sum()) / initial),
+        "retention": retention(s),
         "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
         "alignment": float(p.alignment[:n][affiliated].mean()) if affiliated.any() else 0.0,
         "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
@@ -270,9 +304,47 @@ def measure(s: State, rules: Rules) -> None:
         "switches": new.get(("joined", "switch"), 0),
         "exits_total": s.events.counts["exited"] - s.exits_before,
         "gini_contribution": gini(p.contribution_total[:n][active]),
+        **community_of_communities(s, rules),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
+
+
+def _ratio_or_zero(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def community_of_communities(s: State, rules: Rules) -> dict[str, float]:
+    """Work across tribes, constellations and formal objectives in the step."""
+    board = s.board
+    constellations = rules.federation.constellations
+    alive = constellations.living()
+    value_objective = rules.objectives.value_step
+    return {
+        "cross_done": board.cross_done_step,
+        "cross_tribe_share": _ratio_or_zero(board.cross_done_step, board.done_step),
+        "handoffs": board.handoffs_step,
+        "handoff_wait_steps": board.handoff_wait_step,
+        "handoff_wait": _ratio_or_zero(board.handoff_wait_step, board.handoffs_step),
+        "handoffs_inside": board.handoffs_inside_step,
+        "coordinated_share": _ratio_or_zero(board.handoffs_inside_step, board.handoffs_step),
+        "active_steps_done": board.active_done_step,
+        "lead_steps_done": board.lead_time_step,
+        "flow_efficiency": _ratio_or_zero(board.active_done_step, board.lead_time_step),
+        "constellations": len(alive),
+        "constellation_size_mean": (float(constellations.size[alive].mean()) if len(alive)
+                                    else 0.0),
+        "value_objective": value_objective,
+        "objective_share": _ratio_or_zero(value_objective, board.value_step),
+    }
+
+
+def retention(s: State) -> float:
+    """The share of the people active at step 0 who are still active."""
+    if len(s.starting) == 0:
+        return 1.0
+    rows = s.people.rows(s.starting)  # -1: left and archived
+    return float(s.people.active[rows[rows >= 0]].sum()) / len(s.starting)
 
 
 def _within_bounds(metric: Metric, value: float) -> float:
@@ -286,10 +358,10 @@ def _within_bounds(metric: Metric, value: float) -> float:
 def sorting(s: State) -> dict[str, float]:
     """How much people have sorted themselves by passion into tribes, among the affiliated:
     the mean passion similarity (cosine) of two members of the same tribe and of two people
-    in different tribes, computed from tribe sums (sum over pairs i != j of p_i . p_j within a
-    tribe is |sum p|^2 - sum |p|^2); the expected alignment if people were shuffled among
-    the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the alignment of their
-    passions at hire with their tribe's purpose."""
+    in different tribes, from tribe sums of the (unit) passions: the sum over pairs i != j of
+    p_i . p_j within a tribe is |sum p|^2 - n; the expected alignment if people were
+    shuffled among the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the
+    alignment of their passions at hire with their tribe's purpose."""
     p, tribes = s.people, s.tribes
     members = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] >= 0))
     count = len(members)
@@ -297,23 +369,24 @@ def sorting(s: State) -> dict[str, float]:
         return {"similarity_within": 0.0, "similarity_between": 0.0,
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
     t = p.tribe[members]
-    passion = p.passion[members].astype(np.float64)
     ones = np.ones(count, np.float32)
-    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)
-    sizes = np.bincount(t, minlength=tribes.n).astype(np.float64)
-    squares = np.bincount(t, weights=(passion * passion).sum(axis=1), minlength=tribes.n)
-    within = float(((sums * sums).sum(axis=1) - squares).sum())
-    total = passion.sum(axis=0)
-    everyone = float(total @ total - squares.sum())
+    living = tribes.living()  # only: rows of ended tribes must not change a sum's rounding
+    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)[living]
+    origin = kernels.group_weighted_sum(members, t, p.passion_origin, ones, tribes.n)[living]
+    sizes = np.bincount(t, minlength=tribes.n)[living].astype(np.float64)
+    purpose = tribes.purpose[living].astype(np.float64)
+    within = float((sums * sums).sum()) - count
+    total = sums.sum(axis=0)
+    # products summed by numpy, not `@` (BLAS's order of summation depends on the CPU)
+    everyone = float((total * total).sum()) - count
     pairs_within = float((sizes * (sizes - 1)).sum())
     pairs_between = count * (count - 1) - pairs_within
-    weighted_purpose = (sizes[:, None] * tribes.purpose[: tribes.n]).sum(axis=0)
     return {
         "similarity_within": within / pairs_within if pairs_within else 0.0,
         "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,
-        "alignment_baseline": float(total @ weighted_purpose) / (count * count),
-        "alignment_original": float(row_dot(p.passion_origin[members],
-                                            tribes.purpose[t]).mean()),
+        "alignment_baseline": (float((total * (sizes[:, None] * purpose).sum(axis=0)).sum())
+                               / (count * count)),
+        "alignment_original": float((origin * purpose).sum()) / count,
     }
 
 

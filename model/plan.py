@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import market, metrics
+from model import frames, market, metrics
 from model.rules import (
     conflict,
     exit,
+    federation,
     fit,
+    handoff,
     hiring,
+    intertribe,
     leadership,
     lifecycle,
     membership,
+    objectives,
     orient,
     purpose,
     work,
@@ -56,6 +60,7 @@ class Phase:
 
 
 PLAN: tuple[Phase, ...] = (
+    Phase("state", "compact", frames.compact),
     Phase("market", "arrivals", market.arrivals),
     Phase("observe", "fit", fit.observe),
     Phase("observe", "standing", leadership.observe_standing),
@@ -66,8 +71,12 @@ PLAN: tuple[Phase, ...] = (
     Phase("decide", "life cycle", lifecycle.decide),
     Phase("decide", "purpose", purpose.decide),
     Phase("decide", "conflict", conflict.decide),
+    Phase("decide", "federation", federation.decide),
+    Phase("decide", "intertribe conflict", intertribe.decide),
+    Phase("decide", "objectives", objectives.plan),
     Phase("act", "work", work.work),
     Phase("act", "flow", work.flow),
+    Phase("act", "hand-offs", handoff.pick_up),
     Phase("act", "hiring", hiring.act),
     Phase("record", "metrics", metrics.measure),
 )

@@ -2,6 +2,17 @@
 
 Every preset starts from the same initial organization (formal units and assigned teams), so a
 comparison between presets under the same seed is paired: only the rules differ.
+
+Above the single tribe (issue #12) each preset also says:
+- federation: whether tribes federate into constellations. Only `constellation` federates
+  (voluntarily); the others keep their meaning, with tribes standing alone.
+- intertribe: how a conflict between two tribes is resolved, should tribes dispute at all
+  (`rivalry` > 0; it is 0 by default, when the choice changes nothing). The hierarchy and the
+  matrix escalate to management; the self-organizing presets negotiate.
+- objective_weight: how strongly leaders follow their formal unit's objectives, should
+  management set any (`objectives = "planned"`; none by default, when the weight changes
+  nothing): fully in the hierarchy (1), half in the matrix (0.5), not at all where leaders
+  answer to their tribe (0).
 """
 
 DEFAULT_PRESET = "purposeful"
@@ -17,6 +28,9 @@ FORMAL: dict[str, str] = {
     "work": "pull",
     "conflict": "arbitration",
     "hiring": "replace",
+    "federation": "none",
+    "intertribe": "market",
+    "objectives": "none",
 }
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -29,6 +43,10 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "push",
         "conflict": "arbitration",
         "hiring": "replace",
+        "federation": "none",
+        "intertribe": "escalation",
+        "objectives": "none",
+        "objective_weight": 1.0,
     },
     # Formal units with appointed leaders, plus voluntary communities: people may propose moves
     # and found tribes, which management approves some of the time; purposes are co-created.
@@ -39,6 +57,10 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "arbitration",
         "hiring": "replace",
+        "federation": "none",
+        "intertribe": "escalation",
+        "objectives": "none",
+        "objective_weight": 0.5,
     },
     # Voluntary tribes around purposes, leaders recognized by peers, purposes co-created and
     # pivoted after poor results, Kanban pull, and exit as the answer to lasting conflict.
@@ -49,6 +71,10 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "exit",
         "hiring": "replace",
+        "federation": "none",
+        "intertribe": "negotiation",
+        "objectives": "none",
+        "objective_weight": 0.0,
     },
     # Voluntary roles, no single leader (roles distributed), objections settled by consent.
     "holacracy": {
@@ -58,6 +84,25 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "consent",
         "hiring": "replace",
+        "federation": "none",
+        "intertribe": "negotiation",
+        "objectives": "none",
+        "objective_weight": 0.0,
+    },
+    # The purposeful enterprise as a tribe of tribes: purposeful's voluntary tribes federate
+    # into constellations around shared, co-created purposes, whose tribal leaders emerge from
+    # the tribes' leaders; constellations route their tribes' hand-offs to each other.
+    "constellation": {
+        "membership": "voluntary",
+        "leadership": "emergent",
+        "purpose": "pivoting",
+        "work": "pull",
+        "conflict": "exit",
+        "hiring": "replace",
+        "federation": "voluntary",
+        "intertribe": "negotiation",
+        "objectives": "none",
+        "objective_weight": 0.0,
     },
 }
 
@@ -66,4 +111,6 @@ PRESET_SUMMARIES = {
     "matrix": "formal units + voluntary communities (approved moves), appointed leaders, pull",
     "purposeful": "voluntary tribes, emergent leaders, co-created purposes with pivots, pull",
     "holacracy": "voluntary roles, distributed leadership, consent, pull",
+    "constellation": "purposeful tribes federated into constellations with emergent tribal "
+                     "leaders",
 }

@@ -34,9 +34,12 @@ def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand
         for j in range(1, skill.shape[1]):
             s += skill[i, j] * demand[t, j]
         skill_use[r] = s
-        w = tie_w[i, 0] * np.float32(tribe[tie_to[i, 0]] == t)
+        # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
+        target = tie_to[i, 0]
+        w = tie_w[i, 0] * np.float32(target >= 0 and tribe[target] == t)
         for j in range(1, tie_to.shape[1]):
-            w += tie_w[i, j] * np.float32(tribe[tie_to[i, j]] == t)
+            target = tie_to[i, j]
+            w += tie_w[i, j] * np.float32(target >= 0 and tribe[target] == t)
         tie_weight[r] = w
     return alignment, skill_use, tie_weight
 
@@ -145,7 +148,7 @@ def strengthen_ties(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) 
 
 @_jit
 def best_candidates(seen: A, slots: A, item_purpose: A, tribe_purpose: A, item_needs: A,
-    tribe_profile: A) -> tuple[A, A]:
+    tribe_profile: A, previous: A) -> tuple[A, A]:
     count = seen.shape[0]
     claimed = np.empty(count, seen.dtype)
     best = np.empty(count, np.float32)
@@ -160,6 +163,8 @@ def best_candidates(seen: A, slots: A, item_purpose: A, tribe_purpose: A, item_n
             for j in range(1, item_needs.shape[1]):
                 b += item_needs[i, j] * tribe_profile[t, j]
             score = a + b
+            if previous[i] == t:
+                score = np.float32(-np.inf)
             if c == 0 or score > best[r]:
                 claimed[r], best[r] = i, score
     return claimed, best

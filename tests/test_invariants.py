@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from agents import Person, Tribe
 from model import PRESETS, Organization
-from model.kanban import BACKLOG, DOING, READY, REVIEW
+from model.kanban import BACKLOG, BLOCKED, DOING, GONE, READY, REVIEW
 from model.metrics import METRICS
 from model.policy import policy_names
 from tests.helpers import set_step
@@ -31,7 +31,7 @@ def check_invariants(m: Organization) -> None:
     # Person agents are registered for the active people; leavers keep a view via person(row)
     registered = {a.index for a in m.agents_by_type.get(Person, [])}
     assert registered == set(np.flatnonzero(p.active[:n]).tolist())
-    assert all(m.person(row).index == row for row in range(n))
+    assert all(m.person(int(p.id[row])).index == row for row in range(n))
     check_membership_views(m)
     # leaders and champions are members of their tribe
     for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
@@ -40,12 +40,14 @@ def check_invariants(m: Organization) -> None:
         assert (tribe[holders[held]] == held).all()
     # work is conserved: arrived = backlog + in progress + done + expired
     in_progress = board.wip()
-    assert board.arrived_total == (board.count(BACKLOG) + in_progress + board.done_total
+    assert board.arrived_total == (board.backlog() + in_progress + board.done_total
                                    + board.expired_total)
     # items on boards belong to living tribes; WIP limits hold under pull
     items = board.items
     on_board = items.stage[: items.n] >= READY
     assert tribes.alive[items.tribe[: items.n][on_board]].all()
+    check_parts(m)
+    check_constellations(m)
     limits = m.rules.work.limits()
     if limits is not None:
         counts = board.stage_counts(nt)
@@ -76,6 +78,54 @@ def check_invariants(m: Organization) -> None:
         assert np.isnan(value) or metric.low <= value <= metric.high, metric.name
 
 
+def check_parts(m: Organization) -> None:
+    """Every part of an item is in exactly one place: blocked behind the part before it, in
+    the backlog, on one living tribe's board, or gone (done or expired); an open item has one
+    current part, the parts before it are gone and those after it blocked."""
+    items = m.board.items
+    k = items.n
+    stage, tribe = items.stage[:k], items.tribe[:k]
+    assert np.isin(stage, [BLOCKED, GONE, BACKLOG, READY, DOING, REVIEW]).all()
+    assert (tribe[stage >= READY] >= 0).all()
+    assert (tribe[(stage == BACKLOG) | (stage == BLOCKED)] == -1).all()
+    open_ = stage >= BACKLOG
+    item, part = items.item[:k], items.part[:k]
+    current, index = np.unique(item[open_], return_index=True)
+    assert len(current) == open_.sum(), "an item with two current parts"
+    current_part = dict(zip(current.tolist(), part[open_][index].tolist(), strict=True))
+    # a blocked part waits behind its item's current part (its item is still open)
+    for blocked_item, blocked_part in zip(item[stage == BLOCKED].tolist(),
+                                          part[stage == BLOCKED].tolist(), strict=True):
+        assert blocked_item in current_part and blocked_part > current_part[blocked_item]
+    # parts of an open item before its current part are no longer open
+    for row in np.flatnonzero(stage == GONE).tolist():
+        if item[row] in current_part:
+            assert part[row] < current_part[item[row]]
+    # a part is handed off only after a tribe did the one before it
+    later = open_ & (part > 0)
+    assert (items.handoff_since[:k][~later] == -1).all()
+
+
+def check_constellations(m: Organization) -> None:
+    """A tribe is in at most one constellation, a living one; sizes agree with the tribes'
+    index; a living constellation has two tribes or more (up to its largest size), and its
+    leader leads one of them."""
+    federation = m.rules.federation
+    cons, tribes = federation.constellations, m.tribes
+    living = tribes.living()
+    c = federation.federated.constellation[living]
+    inside = c[c >= 0]
+    assert cons.alive[inside].all()
+    assert np.array_equal(cons.size[: cons.n], np.bincount(inside, minlength=cons.n)[: cons.n])
+    alive = cons.living()
+    assert ((cons.size[alive] >= 2) & (cons.size[alive] <= m.cfg.constellation_max)).all()
+    lead = cons.leader[alive]
+    held = lead >= 0
+    led_tribe = m.people.tribe[lead[held]]
+    assert (federation.federated.constellation[led_tribe] == alive[held]).all()
+    assert (tribes.leader[led_tribe] == lead[held]).all()
+
+
 def check_membership_views(m: Organization) -> None:
     """The membership lists of the Mesa agents agree with the per-person tribe index: each
     living tribe's agent lists exactly the people whose index names it, and each person's agent
@@ -86,25 +136,26 @@ def check_membership_views(m: Organization) -> None:
     bounds = np.searchsorted(tribe[order], tribes.living(), side="left"), np.searchsorted(
         tribe[order], tribes.living(), side="right")
     for t, lo, hi in zip(tribes.living().tolist(), *bounds, strict=True):
-        agent = m.tribe(t)
+        agent = m.tribe(int(tribes.id[t]))
         assert agent is not None and agent.index == t
         members = agent.members
         assert [a.index for a in members] == order[lo:hi].tolist()
         assert all(a.tribe is agent for a in members)
         assert agent.size == tribes.size[t]
     for row in np.flatnonzero(tribe < 0).tolist():
-        assert m.person(row).tribe is None
+        assert m.person(int(p.id[row])).tribe is None
 
 
 def replayed_membership(m: Organization) -> np.ndarray:
-    """Each person's tribe as the event log tells it: the tribe of their last join or leave
-    (a leave names the tribe moved to, -1 for none); -1 for people never moved."""
+    """Each person's tribe (by id) as the event log tells it: the tribe of their last join or
+    leave (a leave names the tribe moved to, -1 for none); -1 for people never moved. Indexed
+    by person id."""
     events = m.event_log()
     moves = events[events["event"].isin(["joined", "left"])]
     person = moves["person"].to_numpy()
     now = np.where(moves["event"] == "joined", moves["tribe"], moves["other"])
     last = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
-    replayed = np.full(m.people.n, -1, dtype=np.int64)
+    replayed = np.full(m.people.issued, -1, dtype=np.int64)
     replayed[person[last]] = now[last]
     return replayed
 
@@ -131,6 +182,16 @@ configs = st.fixed_dictionaries({
     "effort_dist": st.sampled_from(["fixed", "exponential", "lognormal"]),
     "shelf_life": st.integers(0, 20),
     "history_steps": st.integers(0, 20),
+    "cross_tribe_share": st.sampled_from([0.0, 0.3, 1.0]),
+    "cross_tribe_parts": st.integers(2, 4),
+    "federation": st.sampled_from(policy_names("federation")),
+    "federate_rate": st.floats(0, 1),
+    "federate_threshold": st.floats(0, 1),
+    "constellation_max": st.integers(2, 6),
+    "intertribe": st.sampled_from(policy_names("intertribe")),
+    "rivalry": st.sampled_from([0.0, 0.5, 1.0]),
+    "objectives": st.sampled_from(policy_names("objectives")),
+    "objective_weight": st.floats(0, 3),
     "seed": st.integers(0, 2**32 - 1),
 })
 

@@ -11,6 +11,10 @@ uses and its group of parameters:
     purpose      how purposes are made and changed (fixed, co-created, pivoting)
     conflict     conflict within a tribe and its resolution
     work         effort, Kanban flow, and how work reaches the tribes (pull, push)
+    handoff      work across tribes: what a hand-off between boards costs
+    federation   tribes of tribes: constellations, their leaders, their coordination
+    intertribe   conflict between tribes and its resolution
+    objectives   the formal units' objectives and how leaders follow them
     hiring       replacing leavers
 
 `Rules` is the set of policies chosen for a run.
@@ -25,19 +29,26 @@ from model.policy import Policy, policy_class
 from model.rules import (
     conflict,
     exit,
+    federation,
     fit,
+    handoff,
     hiring,
+    intertribe,
     leadership,
     lifecycle,
     membership,
+    objectives,
     orient,
     purpose,
     work,
 )
 from model.rules.conflict import ConflictPolicy
+from model.rules.federation import FederationPolicy
 from model.rules.hiring import HiringPolicy
+from model.rules.intertribe import IntertribePolicy
 from model.rules.leadership import LeadershipPolicy
 from model.rules.membership import MembershipPolicy
+from model.rules.objectives import ObjectivesPolicy
 from model.rules.purpose import PurposePolicy
 from model.rules.work import WorkPolicy
 
@@ -48,10 +59,12 @@ if TYPE_CHECKING:
 # the contract every policy of a concern implements
 _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
-    "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy}
+    "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
+    "federation": FederationPolicy, "intertribe": IntertribePolicy,
+    "objectives": ObjectivesPolicy}
 
-__all__ = ["Rules", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
-           "membership", "orient", "purpose", "work"]
+__all__ = ["Rules", "conflict", "exit", "federation", "fit", "handoff", "hiring", "intertribe",
+           "leadership", "lifecycle", "membership", "objectives", "orient", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class Rules:
     work: WorkPolicy
     conflict: ConflictPolicy
     hiring: HiringPolicy
+    federation: FederationPolicy
+    intertribe: IntertribePolicy
+    objectives: ObjectivesPolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

@@ -22,6 +22,7 @@ import numpy as np
 from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
+from numerics import kernels
 from numerics.rows import matvec
 from numerics.table import Column, Table
 
@@ -49,7 +50,7 @@ class Endorsements(Table):
     """Per person: whom they back as leader, and how many back them."""
 
     endorses = Column(np.int32, NOBODY, doc="the co-member the person backs (-1: nobody)",
-                      per_membership=True)
+                      per_membership=True, refers="people")
     recognition = Column(np.float32, 0.0, doc="members backing the person")
 
 
@@ -83,6 +84,14 @@ class LeadershipPolicy(Policy):
     def select(self, s: State) -> None:
         """Choose, keep or remove the leaders of the living tribes."""
 
+    @abstractmethod
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The leader of each of `n_groups` constellations (-1: none), among `candidates`
+        (the leaders of its tribes; `groups`: the constellation of each), given each one's
+        `incumbent` leader and the step it took over (`since`)."""
+
     def overhead(self) -> float:
         """Share of every member's effort spent on leadership itself."""
         return 0.0
@@ -111,10 +120,12 @@ class LeadershipPolicy(Policy):
         return quality
 
     def assess(self, s: State) -> None:
-        """Leader quality of every tribe: Q of its leader (0 without one)."""
+        """Leader quality of every living tribe: Q of its leader (0 without one); an ended
+        tribe keeps the quality it ended with."""
         tribes = s.tribes
-        leader = tribes.leader[: tribes.n]
-        tribes.leader_quality[: tribes.n] = np.where(
+        living = tribes.living()
+        leader = tribes.leader[living]
+        tribes.leader_quality[living] = np.where(
             leader >= 0, self.person_quality(s, np.maximum(leader, 0)), 0.0)
 
     def install(self, s: State, tribe_ids: np.ndarray, leaders: np.ndarray) -> None:
@@ -126,6 +137,16 @@ class LeadershipPolicy(Policy):
         tribes.leader[tribe_ids] = leaders
         self.tenures.leader_since[tribe_ids] = s.clock
         s.events.add(s.clock, "leader_changed", leaders, tribe_ids, old, self.name)
+
+    def _still_candidate(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                         incumbent: np.ndarray) -> np.ndarray:
+        """Whether each constellation's incumbent is still one of its candidates."""
+        group_of = np.full(s.people.n, -1, dtype=np.int64)
+        group_of[candidates] = groups
+        held = incumbent >= 0
+        kept: np.ndarray = held & (group_of[np.maximum(incumbent, 0)]
+                                   == np.arange(len(incumbent)))
+        return kept
 
     def lead_new_tribes(self, s: State, tribe_ids: np.ndarray, founders: np.ndarray,
                         how: str) -> None:
@@ -168,7 +189,8 @@ class Emergent(LeadershipPolicy):
             backed[better] = peer[better]
             best[better] = standing[peer[better]]
         endorses[members] = backed
-        recognition[:n] = np.bincount(backed[backed >= 0], minlength=n)[:n]
+        active = p.active[:n]  # the recognition of people who left stays as they left it
+        recognition[:n][active] = np.bincount(backed[backed >= 0], minlength=n)[:n][active]
         living = tribes.living()
         challenger = tribes.member_argmax(p, recognition[:n])[living]
         incumbent = tribes.leader[living]
@@ -177,6 +199,21 @@ class Emergent(LeadershipPolicy):
         wins = (challenger >= 0) & (rec_challenger > 0) & (
             (incumbent < 0) | (rec_challenger > rec_incumbent * (1 + cfg.leader_hysteresis)))
         self.install(s, living[wins], challenger[wins])
+
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The tribes' leaders recognize the one of highest standing g_i = r_i (0.5 + 0.5
+        a_i); a challenger takes over from a sitting leader when their standing exceeds the
+        incumbent's times (1 + `leader_hysteresis`)."""
+        p = s.people
+        standing = p.reputation[: p.n] * (0.5 + 0.5 * p.alignment[: p.n])
+        challenger = kernels.group_argmax_rows(candidates, groups, standing, n_groups)
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        held = standing[np.maximum(incumbent, 0)] * (1 + self.cfg.leader_hysteresis)
+        beaten = (challenger >= 0) & (standing[np.maximum(challenger, 0)] > held)
+        chosen: np.ndarray = np.where(kept & ~beaten, incumbent, challenger)
+        return chosen
 
 
 @register("appointed")
@@ -195,6 +232,17 @@ class Appointed(LeadershipPolicy):
         choice = tribes.member_argmax(p, p.top_skill[: p.n])[vacant]
         self.install(s, vacant[choice >= 0], choice[choice >= 0])
 
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """Management appoints the tribes' leader of highest skill; they stay while they lead
+        one of its tribes."""
+        best = kernels.group_argmax_rows(candidates, groups, s.people.top_skill[: s.people.n],
+                                         n_groups)
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        chosen: np.ndarray = np.where(kept, incumbent, best)
+        return chosen
+
 
 @register("rotating")
 class Rotating(LeadershipPolicy):
@@ -210,10 +258,27 @@ class Rotating(LeadershipPolicy):
                      | (s.clock - self.tenures.leader_since[living] >= self.cfg.rotation_period)]
         if len(due) == 0:
             return
-        lottery = s.rng.random(p.n)
+        # one draw per member, so that rows of people who left do not change the draws
+        members = p.members()
+        lottery = np.full(p.n, -np.inf)
+        lottery[members] = s.rng.random(len(members))
         lottery[tribes.leader[due][tribes.leader[due] >= 0]] = -1.0
         choice = tribes.member_argmax(p, lottery)[due]
         self.install(s, due[choice >= 0], choice[choice >= 0])
+
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The lead passes to a random one of the tribes' leaders every `rotation_period`
+        steps (never to the same one when another can take it)."""
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        due = ~kept | (s.clock - since >= self.cfg.rotation_period)
+        lottery = np.full(s.people.n, -np.inf)
+        lottery[candidates] = s.rng.random(len(candidates))
+        lottery[incumbent[kept]] = -1.0
+        choice = kernels.group_argmax_rows(candidates, groups, lottery, n_groups)
+        chosen: np.ndarray = np.where(due, choice, incumbent)
+        return chosen
 
 
 @register("distributed")
@@ -242,18 +307,25 @@ class Distributed(LeadershipPolicy):
         quality: np.ndarray = reputation / (reputation + self.reputation_ref)
         return quality
 
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """No single leader of a constellation either."""
+        return np.full(n_groups, NOBODY, dtype=np.int32)
+
     def assess(self, s: State) -> None:
-        """Mean quality of the value and innovation champions."""
+        """Mean quality of the value and innovation champions of every living tribe."""
         tribes = s.tribes
-        total = np.zeros(tribes.n)
-        holders = np.zeros(tribes.n)
+        living = tribes.living()
+        total = np.zeros(len(living))
+        holders = np.zeros(len(living))
         for role in (tribes.value_champion, tribes.innovation_champion):
-            holder = role[: tribes.n]
+            holder = role[living]
             has = holder >= 0
             total += np.where(has, self.person_quality(s, np.maximum(holder, 0)), 0.0)
             holders += has
-        tribes.leader_quality[: tribes.n] = np.divide(total, holders, out=np.zeros_like(total),
-                                                      where=holders > 0)
+        tribes.leader_quality[living] = np.divide(total, holders, out=np.zeros_like(total),
+                                                  where=holders > 0)
 
 
 def pick_champions(s: State) -> None:

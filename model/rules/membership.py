@@ -27,6 +27,8 @@ from model.rules.fit import fit_in, founder_fit
 from numerics.groups import group_sum, rank_within
 from numerics.rows import row_dot
 
+EMPTY = np.empty(0, dtype=np.int64)
+
 if TYPE_CHECKING:
     from model.rules import Rules
     from model.state import State
@@ -133,7 +135,8 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
     """
     p, tribes, cfg, rng = s.people, s.tribes, s.cfg, s.rng
     n = p.n
-    consider = np.flatnonzero(p.active[:n] & (rng.random(n) < cfg.consider_rate))
+    active = np.flatnonzero(p.active[:n])
+    consider = active[rng.random(len(active)) < cfg.consider_rate]
     if len(consider) == 0:
         return
     current = p.tribe[consider]
@@ -156,13 +159,18 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
         same_unit = (leader >= 0) & (p.unit[np.maximum(leader, 0)] == p.unit[consider])
         may_switch = approved | same_unit
     switch = may_switch & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
-    founder = founder_fit(s, rules, consider, cfg.cofound_alignment)
-    better_alone = founder > np.maximum(current_fit, best_fit) + cfg.switch_threshold
-    found = (approved & ~switch & better_alone
+    # founding takes initiative: only those it moves estimate a tribe of their own
+    found = (approved & ~switch
              & (rng.random(len(consider)) < cfg.found_rate * p.initiative[consider]))
+    tempted = np.flatnonzero(found)
+    founder = founder_fit(s, rules, consider[tempted], cfg.cofound_alignment)
+    found[tempted] = founder > (np.maximum(current_fit[tempted], best_fit[tempted])
+                                + cfg.switch_threshold)
     leave = (approved & ~switch & ~found & (current >= 0)
              & (current_fit < cfg.leave_threshold))
     s.move(consider[switch], best_tribe[switch], "switch")
+    moved = switch & (current >= 0)  # from one tribe to another
+    s.switched = (current[moved].astype(np.int64), best_tribe[moved].astype(np.int64))
     s.leave_all(consider[leave], "leave")
     busy = np.zeros(n, dtype=bool)
     busy[consider[switch | leave]] = True
@@ -271,6 +279,7 @@ def create_teams(s: State, rules: Rules, persons: np.ndarray,
 
 def decide(s: State, rules: Rules) -> None:
     """The membership policy: voluntary moves, then placement of the unaffiliated."""
+    s.switched = (EMPTY, EMPTY)
     rules.membership.decide(s, rules)
     p = s.people
     rules.membership.place(s, rules, np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0)))
