@@ -33,6 +33,8 @@ def choose_voluntarily(m: ReferenceOrganization, approval: float,
     busy: set[RefPerson] = set()
     for p, (action, tribe) in choices:
         if action == "switch":
+            if p.tribe is not None:  # from one tribe to another: a contest between them
+                m.switched.append((p.tribe, tribe))
             m.move(p, tribe, "switch")
             busy.add(p)
     for p, (action, _) in choices:

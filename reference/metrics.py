@@ -1,4 +1,4 @@
-"""The step table's metrics, counted agent by agent with the definitions of ODD §3.9 (the
+"""The step table's metrics, counted agent by agent with the definitions of ODD §3.10 (the
 column names and their order are those of `model.metrics.METRICS`)."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # step-table column -> event kind whose count in the step it reports
 EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                  "dissolved": "dissolved", "splits": "split", "merges": "merged",
-                 "pivots": "pivoted", "conflicts": "conflict", "leader_changes": "leader_changed"}
+                 "pivots": "pivoted", "conflicts": "conflict", "leader_changes": "leader_changed",
+                 "intertribe_conflicts": "intertribe_conflict"}
 
 
 def mean(values: list[float], empty: float = 0.0) -> float:
@@ -47,8 +48,10 @@ def measure(m: ReferenceOrganization) -> dict[str, float]:
         "throughput": done,
         "lead_time": flow["lead_time"] / done if done else math.nan,
         "customer_lead_time": flow["customer_lead_time"] / done if done else math.nan,
-        "wip": sum(len(t.board) for t in living),
-        "backlog": len(m.backlog),
+        # an item in progress is on a board, or handed off and waiting in the backlog
+        "wip": (sum(len(t.board) for t in living)
+                + sum(1 for item in m.backlog.values() if item.part > 0)),
+        "backlog": sum(1 for item in m.backlog.values() if item.part == 0),
         "arrived": arrived,
         "offered": offered,
         "served": done / arrived if arrived else math.nan,
@@ -84,10 +87,38 @@ def measure(m: ReferenceOrganization) -> dict[str, float]:
         "switches": m.events_step.get(("joined", "switch"), 0),
         "leader_tenure": mean([m.clock - t.leader_since for t in led]),
         "gini_contribution": gini(np.array([p.contribution_total for p in staff])),
+        **community_of_communities(m),
     }
     for name, kind in EVENT_METRICS.items():
         values[name] = sum(count for (k, _), count in m.events_step.items() if k == kind)
     return {"step": values["step"], **{metric.name: values[metric.name] for metric in METRICS}}
+
+
+def ratio_or_zero(numerator: float, denominator: float) -> float:
+    """numerator / denominator, 0 when the denominator is."""
+    return numerator / denominator if denominator else 0.0
+
+
+def community_of_communities(m: ReferenceOrganization) -> dict[str, float]:
+    """Work across tribes, constellations and formal objectives in the step (ODD §3.9)."""
+    flow = m.flow_step
+    alive = [c for c in m.constellations if c.alive]
+    return {
+        "cross_done": flow["cross_done"],
+        "cross_tribe_share": ratio_or_zero(flow["cross_done"], flow["done"]),
+        "handoffs": flow["handoffs"],
+        "handoff_wait_steps": flow["handoff_wait"],
+        "handoff_wait": ratio_or_zero(flow["handoff_wait"], flow["handoffs"]),
+        "handoffs_inside": flow["handoffs_inside"],
+        "coordinated_share": ratio_or_zero(flow["handoffs_inside"], flow["handoffs"]),
+        "active_steps_done": flow["active_done"],
+        "lead_steps_done": flow["lead_time"],
+        "flow_efficiency": ratio_or_zero(flow["active_done"], flow["lead_time"]),
+        "constellations": len(alive),
+        "constellation_size_mean": mean([len(c.living_tribes()) for c in alive]),
+        "value_objective": m.objectives.value_step,
+        "objective_share": ratio_or_zero(m.objectives.value_step, flow["value"]),
+    }
 
 
 def sorting(affiliated: list[RefPerson]) -> dict[str, float]:

@@ -82,10 +82,12 @@ class RefPerson(mesa.Agent):
         self.tie_to[slot] = other
         self.tie_w[slot] = weight
 
-    def work_with(self, peer: RefPerson) -> None:
-        """Working with `peer` grows my tie to them; a new tie replaces my weakest one only if
-        that one is weaker than a fresh tie."""
-        growth = self.model.cfg.tie_growth
+    def work_with(self, peer: RefPerson, growth: float | None = None) -> None:
+        """Working with (or meeting) `peer` grows my tie to them by `growth` toward 1
+        (`tie_growth` if not given); a new tie replaces my weakest one only if that one is
+        weaker than a fresh tie."""
+        if growth is None:
+            growth = self.model.cfg.tie_growth
         if growth == 0:
             return
         if peer in self.tie_to:

@@ -23,6 +23,7 @@ from reference.kanban import Board, Item
 from reference.vectors import best_by_row, unit_vector
 
 if TYPE_CHECKING:
+    from reference.federation import Constellation
     from reference.organization import ReferenceOrganization
     from reference.person import RefPerson
 
@@ -77,6 +78,7 @@ class RefTribe(mesa.Agent):
         self.done_total = 0
         self.value_total = 0.0
         self.pivots = 0
+        self.constellation: Constellation | None = None  # the tribe of tribes it belongs to
         # this step's work, read by each member when booking their contribution
         self.working = False
         self.output_per_effort = 0.0
@@ -296,6 +298,8 @@ class RefTribe(mesa.Agent):
                 offered += progress
                 absorbed += min(progress, item.remaining)
                 item.remaining -= progress
+                if progress > 0:
+                    item.active_steps += 1
             if offered > 0:
                 self.slack = 1.0 - absorbed / offered
             self.mean_needs = sum(item.needs for item in worked) / d
@@ -359,13 +363,13 @@ class RefTribe(mesa.Agent):
 
     def push_room(self) -> float:
         """Effort management may still push to me (ODD §3.8, push): `load_horizon` steps of
-        my capacity at my members' current engagement, less my open effort (none below 0)."""
-        return max(self.effort_capacity() * self.model.cfg.load_horizon
-                   - self.board.open_effort(), 0.0)
+        my capacity at this step's work (my members' current engagement), less my open effort
+        (none below 0)."""
+        return max(self.capacity * self.model.cfg.load_horizon - self.board.open_effort(), 0.0)
 
     def item_capacity(self) -> float:
-        """Items per step I could finish at my current effort if I always had work (ODD
-        §3.9): the lesser of my work capacity, each item taking its mean effort plus the
+        """Items per step I could finish at the effort of this step's work if I always had
+        work (ODD §3.10, `capacity`): the lesser of my work capacity, each item taking its mean effort plus the
         expected rework, and my review capacity (none for a tribe of one), rework's second
         review included."""
         cfg = self.model.cfg
@@ -374,7 +378,7 @@ class RefTribe(mesa.Agent):
             return 0.0  # every item comes back: nothing is ever done
         per_item = cfg.effort_mean * (1.0 + cfg.rework_effort * rework_chance
                                       / (1.0 - rework_chance))
-        work_items = self.effort_capacity() * float(self.demand @ self.skill_profile) / per_item
+        work_items = self.capacity * float(self.demand @ self.skill_profile) / per_item
         review_items = (cfg.review_rate * self.size * (1.0 - rework_chance)
                         if self.size >= 2 else 0.0)
         return min(work_items, review_items)

@@ -22,7 +22,15 @@ The cases cover every mechanism of the model, each where it binds:
   a better outside option raises quits, and review binds (rework);
 - congested: push to teams without leaders, with a load horizon long enough that members
   juggle many items, so that the bound on the switching loss binds, and unresolved conflicts
-  cost fit.
+  cost fit;
+- constellation, federated_push, rivals: the community of communities (ODD §3.9): items that
+  need two tribes in turn, with hand-off costs; voluntary federation, with constellation
+  leaders chosen by standing (emergent), by skill (appointed) and by rotation, shared purposes
+  co-created or fixed, hand-offs routed within the constellation under pull and under push;
+  conflict between tribes over items, members and purposes (rivalry > 0) resolved by
+  negotiation, separation and escalation (and by the market, the formal organization's rule,
+  during the history); formal objectives planned by management and followed by leaders at the
+  pull intake and at push.
 
 Breaking one mechanism in the reference moves statistics beyond the tolerances; each of these
 was tried once: voluntary quits off, attrition and quits swapped, the `w_conflict` penalty
@@ -39,6 +47,7 @@ tuned to one draw.
 from __future__ import annotations
 
 import dataclasses
+import math
 import multiprocessing
 import os
 import sys
@@ -76,6 +85,14 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
                                 "outside_option": 0.5, "review_rate": 0.15}),
     "congested": ("hierarchy", {"leadership": "distributed", "load_horizon": 40.0,
                                 "switch_cost": 0.6}),
+    "constellation": ("constellation", {"cross_tribe_share": 0.4, "rivalry": 0.3,
+                                        "objectives": "planned", "objective_weight": 1.0}),
+    "federated_push": ("hierarchy", {"purpose": "co_created", "federation": "voluntary",
+                                     "intertribe": "separation", "cross_tribe_share": 0.4,
+                                     "rivalry": 0.3, "objectives": "planned"}),
+    "rivals": ("holacracy", {"leadership": "rotating", "federation": "voluntary",
+                             "intertribe": "escalation", "cross_tribe_share": 0.4,
+                             "rivalry": 0.5}),
 }
 
 # means over the window
@@ -83,10 +100,17 @@ MEANS = ("throughput", "wip", "backlog", "capacity", "expired", "value", "review
          "exits_voluntary", "exits_attrition", "engagement", "alignment", "alignment_original",
          "alignment_baseline", "similarity_within", "similarity_between", "top_skill",
          "effectiveness", "tribes", "tribe_size_mean", "unaffiliated", "switches", "founded",
-         "conflicts", "leader_tenure")
+         "conflicts", "leader_tenure", "cross_done", "handoffs", "handoffs_inside",
+         "constellations", "constellation_size_mean", "intertribe_conflicts", "value_objective")
+# ratios of two columns' sums over the window
+RATIOS = {"rework_share": ("reworked", "reviewed"),
+          "handoff_wait": ("handoff_wait_steps", "handoffs"),
+          "coordinated_share": ("handoffs_inside", "handoffs"),
+          "flow_efficiency": ("active_steps_done", "lead_steps_done"),
+          "objective_share": ("value_objective", "value")}
 # what the history established: the state at step 0
 AT_START = ("engagement", "top_skill", "effectiveness", "wip", "tribes", "leader_tenure")
-STATISTICS = (*MEANS, "lead_time", "customer_lead_time", "rework_share", "retention",
+STATISTICS = (*MEANS, "lead_time", "customer_lead_time", *RATIOS, "retention",
               *(f"{name}_0" for name in AT_START))
 
 # Largest allowed |reference mean - vectorized mean| over the replicates, per statistic: 4.5
@@ -294,7 +318,9 @@ def summarize(table: pd.DataFrame) -> dict[str, float]:
     for name in ("lead_time", "customer_lead_time"):
         per_step = np.nan_to_num(window[name].to_numpy(dtype=float))
         row[name] = float((per_step * done).sum() / done.sum())
-    row["rework_share"] = float(window["reworked"].sum() / window["reviewed"].sum())
+    for name, (numerator, denominator) in RATIOS.items():
+        below = float(window[denominator].sum())
+        row[name] = float(window[numerator].sum()) / below if below > 0 else math.nan
     row["retention"] = float(table["retention"].iloc[-1])
     start = table[table["step"] == 0].iloc[0]
     row.update({f"{name}_0": float(start[name]) for name in AT_START})
