@@ -22,10 +22,11 @@ from viz.layout import layout_for
 
 matplotlib.use("Agg")
 
-# tab20 without its two greys: no tribe may look like the unaffiliated people (drawn as
-# hollow grey rings). Colours repeat every 18 tribes, so every tribe's cluster and bar is
-# labelled with its id.
-PALETTE = np.array([matplotlib.colormaps["tab20"](k) for k in range(20) if k not in (14, 15)])
+# tab20 without its greys and greyish pastels: no tribe may look like the people in no tribe
+# (hollow grey rings). Colours repeat every len(PALETTE) tribes, so every tribe's cluster and
+# bar is labelled with its id.
+PALETTE = np.array([matplotlib.colormaps["tab20"](k) for k in range(20)
+                    if k not in (9, 11, 14, 15)])
 UNAFFILIATED = (0.45, 0.45, 0.45, 1.0)
 FONT = 10          # points; figures are drawn at DPI dots per inch
 DPI = 100
