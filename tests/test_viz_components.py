@@ -49,9 +49,13 @@ def test_network_figure_marks_tribes_leaders_and_gone_people(model):
     leaders = ax.collections[3]
     living = model.tribes.living()
     assert len(leaders.get_offsets()) == int((model.tribes.leader[living] >= 0).sum())
-    # every tribe with members is labelled with its id where its cluster is
-    labelled = sorted(int(t.get_text()) for t in ax.texts)
-    assert labelled == sorted(np.unique(p.tribe[: p.n][active & affiliated]).tolist())
+    # the largest tribes are labelled with their ids where their clusters are
+    labelled = {int(t.get_text()): t.get_position() for t in ax.texts}
+    by_size = living[np.argsort(-model.tribes.size[living], kind="stable")]
+    assert set(labelled) == set(by_size[: views.LABELLED].tolist()) and len(living) > 25
+    biggest = int(by_size[0])
+    cluster = people.get_offsets()[(p.tribe[: p.n] == biggest) & active]
+    assert np.allclose(labelled[biggest], cluster.mean(axis=0))
     assert f"step {model.steps}" in ax.get_title()
     fig.savefig(io.BytesIO(), format="png")
     box, rc = solara.render(views.NetworkView(model), handle_error=False)

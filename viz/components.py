@@ -23,12 +23,13 @@ from viz.layout import layout_for
 matplotlib.use("Agg")
 
 # tab20 without its greys and greyish pastels: no tribe may look like the people in no tribe
-# (hollow grey rings). Colours repeat every len(PALETTE) tribes, so every tribe's cluster and
-# bar is labelled with its id.
+# (hollow grey rings). Colours repeat every len(PALETTE) tribes, so the largest tribes'
+# clusters and every bar are labelled with the tribe's id.
 PALETTE = np.array([matplotlib.colormaps["tab20"](k) for k in range(20)
                     if k not in (9, 11, 14, 15)])
 UNAFFILIATED = (0.45, 0.45, 0.45, 1.0)
 FONT = 10          # points; figures are drawn at DPI dots per inch
+LABELLED = 25      # tribes whose id is written on the network, largest first
 DPI = 100
 EVENT_VERBS = {"joined": "joined", "left": "left", "leader_changed": "now leads",
                "exited": "left the organization", "hired": "was hired"}
@@ -87,7 +88,11 @@ def network_figure(model) -> Figure:
         label.remove()
     members = active & affiliated
     if members.any():
-        centres = group_centres(pos[members], p.tribe[:n][members])
+        # the largest tribes only: a label costs about 1.5 ms to draw, and hundreds of small
+        # tribes' labels would cover the picture; the chart and table below name the rest
+        largest = living[np.argsort(-tribes.size[living], kind="stable")[:LABELLED]]
+        shown = members & np.isin(p.tribe[:n], largest)
+        centres = group_centres(pos[shown], p.tribe[:n][shown])
         for tribe, (x, y) in centres.items():
             ax.text(x, y, str(tribe), fontsize=FONT - 2, ha="center", va="center",
                     color="black", alpha=0.8)
@@ -110,7 +115,7 @@ def group_centres(pos: np.ndarray, groups: np.ndarray) -> dict[int, tuple[float,
 def new_network_figure() -> Figure:
     """The empty network figure: ties, people, people in no tribe, leaders and champions,
     and the legend."""
-    fig = Figure(figsize=(6.4, 6.4))
+    fig = Figure(figsize=(5.8, 5.8))
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.94)
     ax = fig.subplots()
     empty = np.empty((0, 2))
@@ -124,7 +129,8 @@ def new_network_figure() -> Figure:
     ax.scatter(empty[:, 0], empty[:, 1], s=14, marker="s", c="black",
                label="innovation champion")
     ax.legend(loc="upper right", fontsize=FONT - 2, frameon=False,
-              title="colour and number: tribe", title_fontsize=FONT - 2)
+              title=f"colour: tribe; number: tribe id\n(the {LABELLED} largest)",
+              title_fontsize=FONT - 2)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig

@@ -47,17 +47,19 @@ def _synced(params: solara.Reactive[dict], value: dict[str, Any]) -> None:
 
 
 @solara.component
-def Page():
-    """The whole app for one session."""
-    settings_a = solara.use_reactive(Settings())
+def Page(initial: Settings | None = None):
+    """The whole app for one session; `initial` is the first configuration (A) it shows
+    (benchmarks/bench_app.py starts at other sizes)."""
+    initial = initial or Settings()
+    settings_a = solara.use_reactive(initial)
     settings_b = solara.use_reactive(Settings(DEFAULT_B))
     seed = solara.use_reactive(0)
     mode = solara.use_reactive(ONE)
     editing = solara.use_reactive("A")
     # made once per session: the models are this session's own
-    model = solara.use_memo(lambda: solara.Reactive(make_model()), [])
+    model = solara.use_memo(lambda: solara.Reactive(make_model(initial)), [])
     pair = solara.use_memo(lambda: solara.Reactive(
-        make_pair(Settings(), Settings(DEFAULT_B), 0)), [])
+        make_pair(initial, Settings(DEFAULT_B), 0)), [])
     one_params = solara.use_reactive(settings_a.value.model_kwargs(seed.value))
     pair_params = solara.use_reactive(Pair.kwargs(settings_a.value, settings_b.value,
                                                   seed.value))
