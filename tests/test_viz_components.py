@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import ipyvuetify as v
-import matplotlib.text
 import ipywidgets
+import matplotlib.text
 import numpy as np
 import pytest
 

@@ -96,5 +96,6 @@ def ComparisonView(pair: Pair):
         solara.DataFrame(headline_table(pair), items_per_page=len(HEADLINE))
         solara.Text("Same seed, so both start from the same people and teams: the lines are "
                     "paired. '2nd half': mean over the steps after half of the steps taken "
-                    "so far (lead time weighted by the items finished in each step, as in run summaries).",
+                    "so far (lead time weighted by the items finished in each step, as in "
+                    "run summaries).",
                     style={"font-size": "small"})

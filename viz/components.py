@@ -8,12 +8,13 @@ matplotlib images only: solara.Markdown would fetch mermaid and KaTeX from a CDN
 from __future__ import annotations
 
 import weakref
+from typing import cast
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
@@ -65,10 +66,12 @@ def network_figure(model) -> Figure:
     fig = reused_figure(model, "network", new_network_figure)
     ax = fig.axes[0]
     ties, people, loose, leaders, value, innovation = ax.collections
+    assert isinstance(ties, LineCollection)
+    assert isinstance(people, PathCollection) and isinstance(loose, PathCollection)
     src = np.repeat(np.arange(n), p.tie_to.shape[1])
     dst = p.tie_to[:n].ravel()
     ok = (dst >= 0) & (p.tie_w[:n].ravel() > 0.2) & active[src] & active[np.maximum(dst, 0)]
-    ties.set_segments(np.stack([pos[src[ok]], pos[dst[ok]]], axis=1))
+    ties.set_segments(list(np.stack([pos[src[ok]], pos[dst[ok]]], axis=1)))
     affiliated = p.tribe[:n] >= 0
     colours = tribe_colour(p.tribe[:n])
     colours[~active, 3] = 0.12
@@ -76,7 +79,7 @@ def network_figure(model) -> Figure:
     sizes = 6 + 40 * p.engagement[:n]
     people.set_offsets(pos)
     people.set_sizes(sizes)
-    people.set_facecolor(colours)
+    people.set_facecolor(colours)  # type: ignore[arg-type]  # RGBA rows, which it takes
     unaffiliated = active & ~affiliated
     loose.set_offsets(pos[unaffiliated].reshape(-1, 2))
     loose.set_sizes(sizes[unaffiliated])
@@ -231,14 +234,14 @@ def wip_limits(model) -> dict[int, int] | None:
 def KanbanView(model):
     """The Kanban board of a chosen tribe, against its WIP limits."""
     update_counter.get()
-    chosen, set_chosen = solara.use_state(None)
+    chosen, set_chosen = solara.use_state(cast(str | None, None))
     living = model.tribes.living()
     if len(living) == 0:
         solara.Text("No tribes.")
         return
     by_size = living[np.argsort(-model.tribes.size[living], kind="stable")]
     options = [str(t) for t in by_size[:40]]
-    tribe = chosen if chosen in options else options[0]
+    tribe = chosen if chosen is not None and chosen in options else options[0]
     limits = wip_limits(model)
     cards = board_columns(model, int(tribe))
     with solara.Column():

@@ -9,6 +9,7 @@ a default the app happened to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,24 +125,42 @@ def SettingsPanel(settings: solara.Reactive[Settings], title: str = ""):
     current = settings.value
     config = current.config()
     prefix = f"{title} " if title else ""
+
+    def choose_preset(preset: str) -> None:
+        settings.set(settings.value.with_preset(preset))
+
+    def setter(name: str) -> Callable[[Any], None]:
+        def change(value: Any) -> None:
+            settings.set(settings.value.set(name, value))
+
+        return change
+
+    def slider_setter(name: str) -> Callable[[float], None]:
+        def change(value: float) -> None:
+            settings.set(settings.value.set(name, clean(name, value)))
+
+        return change
+
     with solara.Card(f"{prefix}Governance", margin=0):
         solara.Select(label=f"{prefix}Preset", value=current.preset, values=list(PRESETS),
-                      on_value=lambda preset: settings.set(settings.value.with_preset(preset)))
+                      on_value=choose_preset)
         for name in POLICIES:
             mark = " (changed)" if name in current.changed else ""
             solara.Select(label=f"{prefix}{name.capitalize()}{mark}",
                           value=getattr(config, name), values=list(policy_names(name)),
-                          on_value=lambda value, name=name: settings.set(
-                              settings.value.set(name, value)))
+                          on_value=setter(name))
     for heading, entries in parameter_groups():
         with solara.Card(f"{prefix}{heading}", margin=0):
             for name, label, lo, hi, step in entries:
                 value = getattr(config, name)
-                mark = " (changed)" if name in current.changed else ""
-                slider = solara.SliderInt if is_integer(name) else solara.SliderFloat
-                slider(f"{label}: {_fmt(value)}{mark}", value=value, min=lo, max=hi, step=step,
-                       on_value=lambda value, name=name: settings.set(settings.value.set(
-                           name, clean(name, value))))
+                text = f"{label}: {_fmt(value)}" + (" (changed)" if name in current.changed
+                                                    else "")
+                if is_integer(name):
+                    solara.SliderInt(text, value=value, min=int(lo), max=int(hi),
+                                     step=int(step), on_value=slider_setter(name))
+                else:
+                    solara.SliderFloat(text, value=value, min=lo, max=hi, step=step,
+                                       on_value=slider_setter(name))
     if current.changed:
         solara.Button(f"{prefix}Use the preset's values", text=True,
                       on_click=lambda: settings.set(Settings(settings.value.preset)))

@@ -57,9 +57,10 @@ def Page(initial: Settings | None = None):
     mode = solara.use_reactive(ONE)
     editing = solara.use_reactive("A")
     # made once per session: the models are this session's own
-    model = solara.use_memo(lambda: solara.Reactive(make_model(initial)), [])
-    pair = solara.use_memo(lambda: solara.Reactive(
-        make_pair(initial, Settings(DEFAULT_B), 0)), [])
+    model: solara.Reactive[Organization] = solara.use_memo(
+        lambda: solara.Reactive(make_model(initial)), [])
+    pair: solara.Reactive[Pair] = solara.use_memo(
+        lambda: solara.Reactive(make_pair(initial, Settings(DEFAULT_B), 0)), [])
     one_params = solara.use_reactive(settings_a.value.model_kwargs(seed.value))
     pair_params = solara.use_reactive(Pair.kwargs(settings_a.value, settings_b.value,
                                                   seed.value))
@@ -119,12 +120,10 @@ def PendingNote(model, pair, a: Settings, b: Settings, seed: int, comparing: boo
     """Says when the sidebar differs from the run on screen (changes apply on Reset)."""
     update_counter.get()
     if comparing:
-        shown = (model_settings(pair.a), model_settings(pair.b), pair.seed)
-        wanted = (a, b, seed)
+        differs = (model_settings(pair.a), model_settings(pair.b), pair.seed) != (a, b, seed)
     else:
-        shown = (model_settings(model), model.seed)
-        wanted = (a, seed)
-    if shown != wanted:
+        differs = (model_settings(model), model.seed) != (a, seed)
+    if differs:
         solara.Warning("The settings differ from the run shown: Reset applies them.",
                        dense=True)
 
