@@ -2,7 +2,8 @@
 
 Serves the app (the page of `app.py`, starting at a chosen preset and number of people),
 drives it in headless Chromium, and times each click on Step until the event feed shows the
-new step and every image (network, tribes chart, time series) has been replaced and decoded. Prints the median and the slowest of the timed steps.
+new step and every image (network, tribes chart, time series) has been replaced and decoded.
+Prints the median and the slowest of the timed steps.
 
     python benchmarks/bench_app.py                      # 1,000 people, 12 timed steps
     python benchmarks/bench_app.py --people 2000 --steps 20 --preset hierarchy

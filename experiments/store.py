@@ -35,7 +35,7 @@ import pyarrow.fs as fs
 from filelock import FileLock, Timeout
 
 # the code that determines a run's numbers: the model and the run summaries
-SOURCE = ("model", "agents", "experiments/runner.py")
+SOURCE = ("model", "agents", "numerics", "experiments/runner.py")
 PACKAGES = ("numpy", "numba", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")
 

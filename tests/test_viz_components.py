@@ -209,10 +209,12 @@ def test_event_feed_filters_conflicts_before_taking_the_latest():
 def test_time_series_plot_the_headline_metrics(model):
     fig = views.time_series_figure(model)
     table = model.step_table()
-    for ax, (column, _, unit) in zip(fig.axes, views.HEADLINE, strict=True):
+    from model.metrics import metric
+
+    for ax, column in zip(fig.axes, views.HEADLINE, strict=True):
         y = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
         assert np.allclose(y, table[column].to_numpy(), equal_nan=True)
-        assert ax.get_ylabel() == unit
+        assert (ax.get_title(), ax.get_ylabel()) == (metric(column).label, metric(column).unit)
     box, rc = solara.render(views.TimeSeriesView(model), handle_error=False)
     assert bytes(rc.find(ipywidgets.Image).widget.value).startswith(b"\x89PNG")
 
@@ -268,7 +270,7 @@ def test_parameter_groups_follow_config_groups():
     assert sum(len(names) for _, names in grouped) == len(CENTRAL)
     for title, names in grouped:
         for name in names:
-            assert GROUP_TITLES[Config.spec(name).metadata["group"]] == title
+            assert GROUP_TITLES[Config.group_of(name)] == title
 
 
 def test_settings_panel_shows_values_and_a_policy_select_changes_the_model():
@@ -312,9 +314,12 @@ def test_pair_steps_two_configurations_in_lockstep_under_one_seed():
     assert pair.b.step_table().equals(alone.step_table())  # B is the run it would be alone
     assert not pair.a.step_table().equals(pair.b.step_table())
     table = headline_table(pair)
-    assert list(table.columns) == ["metric", "A now", "B now", "A, 2nd half", "B, 2nd half",
-                                   "B - A, 2nd half"]
+    assert list(table.columns) == ["metric", "summary", "A now", "B now", "A, 2nd half",
+                                   "B, 2nd half", "B - A, 2nd half"]
     assert table.loc[0, "B now"] == pair.b.step_table()["throughput"].iloc[-1]
+    retention = table[table["metric"].str.startswith("retention")].iloc[0]
+    assert retention["summary"] == "value at the last step"
+    assert retention["B, 2nd half"] == round(pair.b.step_table()["retention"].iloc[-1], 3)
     assert pair.labels() == ("A: purposeful with people 100", "B: hierarchy with people 100")
     box, rc = solara.render(ComparisonView(pair), handle_error=False)
     assert bytes(rc.find(ipywidgets.Image).widget.value).startswith(b"\x89PNG")

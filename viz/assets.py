@@ -29,7 +29,7 @@ PACKAGES = (
 
 # tarfile's "data" filter (Python 3.11.4 and later) also refuses what is checked by hand
 # below; Debian 12's Python 3.11.2 does not have it, and the hand checks are enough there
-SAFE_EXTRACT: dict[str, str] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+DATA_FILTER = hasattr(tarfile, "data_filter")
 
 
 def cache_dir() -> Path:
@@ -80,7 +80,10 @@ def ensure_assets(folder: Path | None = None) -> Path:
                                            "the package")
                     member.name = str(Path(*parts))
                     member.mode &= 0o755
-                    archive.extract(member, staging, **SAFE_EXTRACT)
+                    if DATA_FILTER:
+                        archive.extract(member, staging, filter="data")
+                    else:
+                        archive.extract(member, staging)
             _add_minified_names(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             staging.rename(target)

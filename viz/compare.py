@@ -15,6 +15,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from model import Organization
+from model.metrics import metric
 from viz.components import DPI, HEADLINE, paired_time_series_figure
 from viz.controls import Settings, describe, model_settings
 
@@ -57,28 +58,22 @@ def _without_rng(settings: Settings, seed: int) -> dict[str, Any]:
 
 
 def headline_table(pair: Pair) -> pd.DataFrame:
-    """The headline metrics of A and B: now, and averaged over the second half of the run so
-    far (the window run summaries use), with B minus A."""
+    """The headline metrics of A and B: now, and summarized as run summaries do over the
+    second half of the steps so far (a window mean, a final value or a mean per item done, as
+    each metric declares), with B minus A."""
     tables = [pair.a.step_table(), pair.b.step_table()]
     start = tables[0]["step"].max() / 2
     rows = []
-    for column, title, unit in HEADLINE:
+    for column in HEADLINE:
+        declared = metric(column)
         now = [float(t[column].iloc[-1]) for t in tables]
-        window = [window_mean(t[t["step"] > start], column) for t in tables]
-        rows.append({"metric": f"{title} ({unit})", "A now": now[0], "B now": now[1],
+        window = [declared.summarize(t[t["step"] > start]) if (t["step"] > start).any()
+                  else float("nan") for t in tables]
+        rows.append({"metric": f"{declared.label} ({declared.unit})",
+                     "summary": declared.kind, "A now": now[0], "B now": now[1],
                      "A, 2nd half": window[0], "B, 2nd half": window[1],
                      "B - A, 2nd half": window[1] - window[0]})
     return pd.DataFrame(rows).round(3)
-
-
-def window_mean(part: pd.DataFrame, column: str) -> float:
-    """Mean of `column` over the rows given, as run summaries take it: lead time weighted by
-    the items finished in each step, the rest plain (NaN when nothing to average)."""
-    if column == "lead_time":
-        done = part["throughput"].to_numpy(dtype=float)
-        return float((part[column].fillna(0) * done).sum() / done.sum()) if done.sum() \
-            else float("nan")
-    return float(part[column].mean())
 
 
 @solara.component
@@ -95,7 +90,6 @@ def ComparisonView(pair: Pair):
         solara.FigureMatplotlib(figure, dependencies=[pair, counter], format="png", dpi=DPI)
         solara.DataFrame(headline_table(pair), items_per_page=len(HEADLINE))
         solara.Text("Same seed, so both start from the same people and teams: the lines are "
-                    "paired. '2nd half': mean over the steps after half of the steps taken "
-                    "so far (lead time weighted by the items finished in each step, as in "
-                    "run summaries).",
+                    "paired. '2nd half': the steps after half of the steps taken so far, "
+                    "summarized as run summaries do (column 'summary').",
                     style={"font-size": "small"})

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
+from model.metrics import metric
 from viz.layout import layout_for
 
 matplotlib.use("Agg")
@@ -36,13 +37,8 @@ EVENT_VERBS = {"joined": "joined", "left": "left", "leader_changed": "now leads"
                "exited": "left the organization", "hired": "was hired"}
 FEED_SKIPS = ("conflict",)  # one per divided tribe and step: they would crowd out the rest
 
-# The headline metrics: step-table column, title, unit of the axis
-HEADLINE = (("throughput", "throughput", "items per step"),
-            ("lead_time", "lead time", "steps"),
-            ("wip", "work in progress", "items"),
-            ("retention", "retention", "share of the starting people"),
-            ("engagement", "engagement", "mean over people, 0 to 1"),
-            ("tribes", "living tribes", "tribes"))
+# The headline metrics (titles, units and summaries come from their declarations)
+HEADLINE = ("throughput", "lead_time", "wip", "retention", "engagement", "tribes")
 
 
 def tribe_colour(tribe_ids: np.ndarray) -> np.ndarray:
@@ -227,7 +223,7 @@ def board_columns(model, tribe: int) -> dict[str, list[str]]:
 
 def wip_limits(model) -> dict[int, int] | None:
     """The WIP limit of each board column (1 ready, 2 doing, 3 review), or None under push."""
-    return model.work.limits(model)
+    return model.rules.work.limits()
 
 
 @solara.component
@@ -335,7 +331,7 @@ def paired_time_series_figure(key, models, labels) -> Figure:
     fig = reused_figure(key, "time_series",
                         lambda: new_time_series_figure(len(models), labels))
     tables = [m.datacollector.get_model_vars_dataframe() for m in models]
-    for ax, (column, _, _) in zip(fig.axes, HEADLINE, strict=True):
+    for ax, column in zip(fig.axes, HEADLINE, strict=True):
         for line, table in zip(ax.get_lines(), tables, strict=True):
             line.set_data(table["step"], table[column])
         ax.relim()
@@ -352,11 +348,11 @@ def new_time_series_figure(lines: int = 1, labels=(None,)) -> Figure:
                         wspace=0.38, hspace=0.42)
     axes = fig.subplots(2, 3, sharex=True).ravel()
     colours = ("tab:blue", "tab:orange")
-    for ax, (_, title, unit) in zip(axes, HEADLINE, strict=True):
+    for ax, column in zip(axes, HEADLINE, strict=True):
         for k in range(lines):
             ax.plot([], [], lw=1.3, color=colours[k % 2], label=labels[k])
-        ax.set_title(title, fontsize=FONT)
-        ax.set_ylabel(unit, fontsize=FONT - 1)
+        ax.set_title(metric(column).label, fontsize=FONT)
+        ax.set_ylabel(metric(column).unit, fontsize=FONT - 1)
         ax.tick_params(labelsize=FONT - 1)
         # tick labels are most of matplotlib's drawing time: a few per axis
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))

@@ -16,9 +16,9 @@ from typing import Any
 import solara
 
 from model import DEFAULT_PRESET, PRESETS, Config
-from model.governance import policy_names
+from model.policy import POLICY_KINDS, policy_names
 
-POLICIES = ("membership", "leadership", "purpose", "work", "conflict", "hiring")
+POLICIES = POLICY_KINDS  # membership, leadership, purpose, work, conflict, hiring
 
 # The parameters the sensitivity experiment (experiments/sensitivity.toml) varies, plus the
 # size of the organization: the ones the ODD's throughput and retention questions turn on.
@@ -34,9 +34,11 @@ CENTRAL: tuple[tuple[str, str, float, float, float], ...] = (
     ("passion_drift", "Passion drift toward purpose", 0.0, 0.05, 0.001),
 )
 
-# Config's groups, in the order the ODD describes them, with a heading each
-GROUP_TITLES = {"population": "Population", "market": "Market", "kanban": "Work and flow",
-                "membership": "Membership and exit", "orient": "Orientation"}
+# Config's groups (the concern that declares each parameter), in the order the ODD describes
+# them, with a heading each
+GROUP_TITLES = {"population": "Population", "market": "Market", "work": "Work and flow",
+                "membership": "Membership", "exit": "Leaving the organization",
+                "orient": "Orientation"}
 
 SEED_RANGE = (0, 999)
 
@@ -45,7 +47,7 @@ def parameter_groups() -> list[tuple[str, list[tuple[str, str, float, float, flo
     """The central parameters, grouped by their `group` in Config, in ODD order."""
     groups: dict[str, list] = {}
     for entry in CENTRAL:
-        groups.setdefault(Config.spec(entry[0]).metadata["group"], []).append(entry)
+        groups.setdefault(Config.group_of(entry[0]), []).append(entry)
     return [(GROUP_TITLES[group], groups[group]) for group in GROUP_TITLES if group in groups]
 
 
