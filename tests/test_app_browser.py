@@ -194,8 +194,7 @@ def test_comparison_runs_two_configurations_in_lockstep(page, app_url):
     page.get_by_text("Step: 3 (A and B)").wait_for(timeout=10_000)
     page.wait_for_timeout(500)
     assert image_sources(page) != before, "the paired time series redraw"
-    page.get_by_role("cell", name=re.compile(r"^throughput \(items/step\)$"))\
-        .wait_for(timeout=10_000)
+    page.get_by_role("cell", name="throughput (items/step)", exact=True).wait_for(timeout=10_000)
 
     page.get_by_role("button", name="B", exact=True).click()  # edit configuration B
     choose(page, "B Preset", "holacracy")
