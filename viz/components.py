@@ -350,7 +350,9 @@ def new_time_series_figure(lines: int = 1, labels=(None,)) -> Figure:
     colours = ("tab:blue", "tab:orange")
     for ax, column in zip(axes, HEADLINE, strict=True):
         for k in range(lines):
-            ax.plot([], [], lw=1.3, color=colours[k % 2], label=labels[k])
+            # small markers: a step between two gaps (lead time) is a point, not a line
+            ax.plot([], [], lw=1.3, marker=".", markersize=3, color=colours[k % 2],
+                    label=labels[k])
         ax.set_title(metric(column).label, fontsize=FONT)
         ax.set_ylabel(metric(column).unit, fontsize=FONT - 1)
         ax.tick_params(labelsize=FONT - 1)
