@@ -22,10 +22,10 @@ from numerics.table import Column, Table
 
 if TYPE_CHECKING:
     from agents.tribe import Tribe, Tribes
-    from model.organization import Organization
+    from agents.view import Host
 
-NO_TRIBE = -1
-NOBODY = -1
+NO_TRIBE = -1  # a person's tribe, an item's board: none
+NOBODY = -1  # a role, a tie or an endorsement: held by or given to nobody
 
 
 class ExitReason(IntEnum):
@@ -153,9 +153,9 @@ class Person(mesa.Agent):
     `step` refuses (an AgentSet's `shuffle_do("step")` would otherwise do nothing quietly).
     """
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, index: int) -> None:
+    def __init__(self, model: Host, index: int) -> None:
         super().__init__(model)
         self.index = index
 
@@ -240,12 +240,12 @@ class Person(mesa.Agent):
     @property
     def interests(self) -> list[int]:
         """Themes of the communities of interest the person belongs to."""
-        return np.flatnonzero(self.passion >= self.model.cfg.interest_threshold).tolist()
+        return np.flatnonzero(self.passion >= self.model.communities.interest_threshold).tolist()
 
     @property
     def practices(self) -> list[int]:
         """Domains of the communities of practice the person belongs to."""
-        return np.flatnonzero(self.skills >= self.model.cfg.practice_threshold).tolist()
+        return np.flatnonzero(self.skills >= self.model.communities.practice_threshold).tolist()
 
     @property
     def ties(self) -> dict[int, float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.person import NO_TRIBE
 from numerics import kernels
 from numerics.table import Column, Table
 
@@ -31,7 +32,7 @@ class Items(Table):
     arrived = Column(np.int32, 0, doc="step of arrival")
     since = Column(np.int32, 0, doc="step it entered its stage")
     stage = Column(np.int8, BACKLOG, doc="GONE, BACKLOG, READY, DOING or REVIEW")
-    tribe = Column(np.int32, -1, doc="whose board it is on (-1: the backlog)")
+    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)")
     wip_age = Column(np.int32, 0, doc="steps spent in ready, doing or review")
 
 
@@ -94,7 +95,7 @@ class Board:
         items.arrived[rows] = step
         items.since[rows] = step
         items.stage[rows] = BACKLOG
-        items.tribe[rows] = -1
+        items.tribe[rows] = NO_TRIBE
         items.wip_age[rows] = 0
         self.next_uid += len(rows)
         self.arrived_total += len(rows)
@@ -107,7 +108,7 @@ class Board:
         if tribes is not None:
             self.items.tribe[rows] = tribes
         if stage == BACKLOG:
-            self.items.tribe[rows] = -1
+            self.items.tribe[rows] = NO_TRIBE
 
     def advance(self, stage: int, ready: np.ndarray, room: np.ndarray | None, step: int
                 ) -> np.ndarray:

@@ -4,6 +4,7 @@ phases on the state, then records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -37,6 +38,11 @@ AGENT_REPORTERS = {
     "engagement": lambda agent: agent.engagement if isinstance(agent, Person) else None,
     "fit": lambda agent: agent.fit if isinstance(agent, Person) else None,
 }
+
+
+def _reporter(name: str) -> Callable[[Organization], float]:
+    """Mesa model reporter of step-table column `name` (measured by the record phase)."""
+    return lambda model: model.state.metrics[name]
 
 
 class Organization(mesa.Model):
@@ -105,9 +111,8 @@ class Organization(mesa.Model):
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(
-            model_reporters={"step": lambda m: m.state.metrics["step"],
-                             **{metric.name: (lambda m, key=metric.name: m.state.metrics[key])
-                                for metric in METRICS}},
+            model_reporters={name: _reporter(name)
+                             for name in ("step", *(metric.name for metric in METRICS))},
             agent_reporters=AGENT_REPORTERS if self.recording.agents else None)
         measure(self.state, self.rules)  # the metrics of step 0
         self.record()

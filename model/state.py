@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.community import Communities
-from agents.person import NO_TRIBE, People
-from agents.tribe import NOBODY, Origin, Tribes
+from agents.person import NO_TRIBE, NOBODY, People
+from agents.tribe import Origin, Tribes
 from model.events import EventLog
 from model.kanban import Board
 from model.market import Market
@@ -73,31 +73,32 @@ class State:
         """
         p, tribes = self.people, self.tribes
         persons = np.asarray(persons, dtype=np.int64)
-        to = np.broadcast_to(np.asarray(to, dtype=np.int32), persons.shape)
+        target = (np.full(len(persons), to, dtype=np.int32) if np.ndim(to) == 0
+                  else np.asarray(to, dtype=np.int32))
         old = p.tribe[persons]
-        changed = old != to
-        persons, old, to = persons[changed], old[changed], to[changed]
+        changed = old != target
+        persons, old, new = persons[changed], old[changed], target[changed]
         if len(persons) == 0:
             return
         out = old >= 0
-        self.events.add(self.clock, "left", persons[out], old[out], to[out], detail)
-        into = to >= 0
-        self.events.add(self.clock, "joined", persons[into], to[into], old[into], detail)
-        p.tribe[persons] = to
+        self.events.add(self.clock, "left", persons[out], old[out], new[out], detail)
+        into = new >= 0
+        self.events.add(self.clock, "joined", persons[into], new[into], old[into], detail)
+        p.tribe[persons] = new
         np.subtract.at(tribes.size, old[out], 1)
-        np.add.at(tribes.size, to[into], 1)
+        np.add.at(tribes.size, new[into], 1)
         p.joined[persons] = self.clock
         p.alignment[persons] = np.where(
-            to >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(to, 0)]), 0.0)
+            new >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(new, 0)]), 0.0)
         for table in (p, *p.attached):
-            for name, column in table.columns.items():
-                if column.per_membership:
-                    table.array(name)[persons] = column.fill
+            for column in table.per_membership:
+                table.array(column.name)[persons] = column.fill
+        left = old >= 0
+        held = np.maximum(old, 0)
         for table in (tribes, *tribes.attached):
-            for name, column in table.columns.items():
-                if column.role:
-                    role = table.array(name)
-                    role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = column.fill
+            for column in table.roles:
+                role = table.array(column.name)
+                role[old[left & (role[held] == persons)]] = column.fill
 
     def leave_all(self, persons: np.ndarray, detail: str) -> None:
         """`persons` leave their tribes and belong to none."""

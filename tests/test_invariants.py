@@ -53,7 +53,7 @@ def check_invariants(m: Organization) -> None:
     # no NaN or infinity anywhere in the state
     for table in (p, tribes, items):
         for name in table.columns:
-            column = table.view(name)
+            column = table.array(name)[: table.n]
             if column.dtype.kind == "f":
                 assert np.isfinite(column).all(), name
     # bounded quantities stay in bounds

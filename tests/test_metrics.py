@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from model.metrics import BY_NAME, METRICS, SUMMARY_KINDS, summarize_run
 from numerics.stats import gini
 from tests.helpers import make
 
@@ -49,3 +51,34 @@ def test_the_step_tables_gini_is_that_of_active_peoples_cumulated_contribution()
     assert gini_by_pairs(contribution) != pytest.approx(expected, rel=1e-3)
     # this step's contribution is not what the metric describes
     assert gini_by_pairs(p.contribution[: p.n][active]) != pytest.approx(expected, rel=1e-3)
+
+
+def test_every_step_table_column_is_declared_once():
+    table = make(people=40).run(3)
+    assert list(table.columns) == ["step", *(metric.name for metric in METRICS)]
+    assert len(BY_NAME) == len(METRICS)
+    for metric in METRICS:
+        assert metric.meaning and metric.unit and metric.label
+        assert metric.summary in SUMMARY_KINDS
+        assert metric.low < metric.high
+
+
+def test_a_run_summary_follows_each_metrics_declared_kind():
+    table = pd.DataFrame({"step": np.arange(7)})
+    rng = np.random.default_rng(2)
+    for metric in METRICS:
+        table[metric.name] = rng.random(7)
+    table["throughput"] = [0, 0, 0, 0, 2, 0, 1]
+    table.loc[[4, 6], "lead_time"] = [3.0, 9.0]
+    table.loc[[5], "lead_time"] = np.nan  # nothing finished: no lead time
+    summary = summarize_run(table, warmup=0.5)  # window: steps 4, 5, 6
+    assert (summary["window_start"], summary["window_end"]) == (4, 6)
+    for metric in METRICS:
+        window = table[metric.name].iloc[4:]
+        if metric.summary == "final":
+            assert summary[metric.name] == window.iloc[-1], metric.name
+        elif metric.summary == "mean":
+            assert summary[metric.name] == pytest.approx(window.mean()), metric.name
+    assert summary["lead_time"] == pytest.approx((2 * 3.0 + 1 * 9.0) / 3)
+    # an empty window falls back to the last step
+    assert summarize_run(table, warmup=1.0)["window_start"] == 6

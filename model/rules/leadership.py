@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.tribe import NOBODY
+from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
 from numerics.rows import matvec
@@ -153,7 +153,7 @@ class Emergent(LeadershipPolicy):
         standing = p.reputation[:n] * (0.5 + 0.5 * p.alignment[:n])
         backed = endorses[members]
         valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == p.tribe[members])
-        backed = np.where(valid, backed, -1)
+        backed = np.where(valid, backed, NOBODY)
         best = np.where(valid, standing[np.maximum(backed, 0)], -np.inf)
         for _ in range(cfg.endorse_sample):
             peer = s.comembers(members)

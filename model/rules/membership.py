@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from agents.person import People
+from agents.person import NO_TRIBE, People
 from agents.tribe import Origin
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
@@ -73,8 +73,9 @@ class MembershipPolicy(Policy):
 class Voluntary(MembershipPolicy):
     """People join, switch, found and leave tribes by their own choice."""
 
-    params = ("consider_rate", "switch_threshold", "found_threshold", "found_rate",
-              "leave_threshold", "cofound_alignment")
+    params: ClassVar[tuple[str, ...]] = (
+        "consider_rate", "switch_threshold", "found_threshold", "found_rate", "leave_threshold",
+        "cofound_alignment")
 
     def decide(self, s: State, rules: Rules) -> None:
         """Some people reconsider: they compare their fit with two tribes they hear of."""
@@ -137,7 +138,7 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
         return
     current = p.tribe[consider]
     current_fit = p.fit[consider]
-    best_tribe = np.full(len(consider), -1, dtype=np.int32)
+    best_tribe = np.full(len(consider), NO_TRIBE, dtype=np.int32)
     best_fit = np.full(len(consider), -np.inf, dtype=np.float32)
     for candidate in (s.communities.tribe_heard_of(rng, p, tribes, consider),
                       tribe_of_a_tie(rng, p, consider)):
@@ -172,7 +173,7 @@ def tribe_of_a_tie(rng: np.random.Generator, p: People, persons: np.ndarray) -> 
     slot = rng.integers(0, p.tie_to.shape[1], size=len(persons))
     target = p.tie_to[persons, slot]
     tribe = p.tribe[target]
-    heard: np.ndarray = np.where((target >= 0) & (p.tie_w[persons, slot] > 0), tribe, -1)
+    heard: np.ndarray = np.where((target >= 0) & (p.tie_w[persons, slot] > 0), tribe, NO_TRIBE)
     return heard
 
 

@@ -43,7 +43,6 @@ def test_arbitration_costs_overruled_members_engagement():
     assert leader >= 0
     m.people.passion[leader] = m.tribes.purpose[0]
     before = m.people.engagement[members].copy()
-    m.tribes.count_members(m.people)
     run_phase(m, "decide.conflict")
     overruled = m.people.alignment[members] < m.people.alignment[leader]
     assert overruled.any()
