@@ -32,8 +32,8 @@ class ExitReason(IntEnum):
     """Why a person left the organization (`People.exit_reason`)."""
 
     NONE = 0
-    ATTRITION = 1
-    DISENGAGED = 2
+    ATTRITION = 1  # the base hazard: retirement, relocation, illness, ...
+    VOLUNTARY = 2  # a quit: the person chose a better option elsewhere
 
     @property
     def label(self) -> str:
@@ -48,6 +48,7 @@ class People(Table):
     """State of every person who ever worked in the organization (gone people stay as rows)."""
 
     passion = Column(np.float32, 0.0, ("themes",), doc="weights over purpose themes, unit length")
+    passion_origin = Column(np.float32, 0.0, ("themes",), doc="the passion at hire, kept")
     skill = Column(np.float32, 0.0, ("domains",), doc="level in [0, 1] per practice domain")
     top_skill = Column(np.float32, 0.0, doc="highest skill level")
     initiative = Column(np.float32, 0.0, doc="propensity to found and lead, fixed")
@@ -87,6 +88,7 @@ class People(Table):
         rows = self.append(count)
         passion = rng.gamma(passion_concentration, 1.0, size=(count, themes))
         self.passion[rows] = normalize_rows(passion.astype(np.float32))
+        self.passion_origin[rows] = self.passion[rows]
         main = rng.integers(0, domains, size=count)
         skill = rng.beta(1.5, 6.0, size=(count, domains))
         skill[np.arange(count), main] = rng.beta(

@@ -45,7 +45,10 @@ class Board:
         self.done_step = 0
         self.value_step = 0.0
         self.lead_time_step = 0
+        self.customer_lead_time_step = 0
         self.expired_step = 0
+        self.reviewed_step = 0
+        self.reworked_step = 0
         self.arrived_total = 0
         self.done_total = 0
         self.expired_total = 0
@@ -53,12 +56,23 @@ class Board:
         self.lead_time_total = 0
         self.reset_step()
 
+    def restart_totals(self) -> None:
+        """Count the flow from now on: the items open now count as arrived, nothing as done or
+        expired yet (so that arrived = backlog + WIP + done + expired still holds)."""
+        items = self.items
+        self.arrived_total = int(np.count_nonzero(items.stage[: items.n] >= BACKLOG))
+        self.done_total = self.expired_total = self.lead_time_total = 0
+        self.value_total = 0.0
+
     def reset_step(self) -> None:
         """Clear the per-step flow counters."""
         self.done_step = 0
         self.value_step = 0.0
         self.lead_time_step = 0
+        self.customer_lead_time_step = 0
         self.expired_step = 0
+        self.reviewed_step = 0
+        self.reworked_step = 0
 
     # ------------------------------------------------------------------ queries
     def in_stage(self, stage: int) -> np.ndarray:
@@ -144,8 +158,9 @@ class Board:
             keep = kernels.first_within(tribe, items.since[rows], quota)
             self.move(rows[~keep], BACKLOG, step)
 
-    def finish(self, rows: np.ndarray, delivered: np.ndarray) -> None:
-        """Confirmed items leave the board as done, delivering `delivered` value."""
+    def finish(self, rows: np.ndarray, delivered: np.ndarray, step: int) -> None:
+        """Confirmed items leave the board as done at `step`, delivering `delivered` value.
+        Their lead time is their time in WIP; their customer lead time runs from arrival."""
         lead = self.items.wip_age[rows]
         self.done_step += len(rows)
         self.done_total += len(rows)
@@ -153,7 +168,15 @@ class Board:
         self.value_total += float(delivered.sum())
         self.lead_time_step += int(lead.sum())
         self.lead_time_total += int(lead.sum())
+        self.customer_lead_time_step += int((step - self.items.arrived[rows]).sum())
         self.items.stage[rows] = GONE
+
+    def rework(self, rows: np.ndarray, share: float) -> None:
+        """Reviewed items sent back: `share` of their effort is to be done again, on the review
+        column (the item keeps its place in the review queue)."""
+        items = self.items
+        items.remaining[rows] = (share * items.effort[rows]).astype(np.float32)
+        self.reworked_step += len(rows)
 
     def age_and_expire(self, step: int, shelf_life: int) -> None:
         """Committed items age by a step; backlog items older than the shelf life expire."""

@@ -17,11 +17,12 @@ from agents.tribe import Tribe, Tribes
 from model import frames
 from model.config import Config, ConfigError
 from model.events import EventLog
-from model.initial import populate
+from model.initial import establish, populate
 from model.kanban import Board
 from model.market import Market
 from model.metrics import METRICS, measure
 from model.plan import OBSERVE, PLAN, Phase
+from model.presets import FORMAL
 from model.recording import Recording
 from model.rules import Rules
 from model.state import State
@@ -104,10 +105,23 @@ class Organization(mesa.Model):
         self.plan: tuple[Phase, ...] = PLAN
         self.rules = Rules.chosen(config)
         self.state = State(config, self.rng, events=self.recording.events)
-        self.rules.attach(self.state)
-        populate(self.state, self.rules)
-        for phase in OBSERVE:  # the initial perception, so that step 0 reports fit
+        history = config.history_steps
+        # every run starts from the same established formal organization; the rules under
+        # study take over at step 0, and each policy takes over its concern's state
+        start = Rules.chosen(config.replace(**FORMAL)) if history else self.rules
+        start.attach(self.state)
+        self.state.clock = -history
+        populate(self.state, start)
+        if history:
+            establish(self.state, start, history, PLAN)
+            self.rules.inherit(start)
+            self.state.events.take_counts()  # step 0 counts no event of the history
+        for phase in OBSERVE:  # the perception of step 0, so that it reports fit
             phase.run(self.state, self.rules)
+        p = self.state.people
+        self.state.starting = np.flatnonzero(p.active[: p.n])
+        self.state.exits_before = self.state.events.counts["exited"]
+        self.state.board.restart_totals()
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(

@@ -46,6 +46,8 @@ class State:
         arrived: items that arrived this step (market phase, read by the metrics).
         leavers: people who left the organization this step (exit phase, read by hiring).
         metrics: the metrics of the last recorded step.
+        starting: the people active at step 0 (retention is the share of them still active).
+        exits_before: exits before step 0 (the established organization's history).
     """
 
     def __init__(self, cfg: Config, rng: np.random.Generator, events: bool = True) -> None:
@@ -62,6 +64,8 @@ class State:
         self.arrived = 0
         self.leavers = EMPTY
         self.metrics: dict[str, float] = {}
+        self.starting = EMPTY
+        self.exits_before = 0
 
     # ------------------------------------------------------------------ membership
     def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str) -> None:

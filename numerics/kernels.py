@@ -70,7 +70,7 @@ def _fit_terms_numpy(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A,
 
 
 def _learn_numpy(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Real,
-    practice_rate: float, doing_rate: float) -> A:
+    practice_rate: float, doing_rate: float, forgetting: float, obsolescence: float) -> A:
     # column by column: numpy broadcasting over a short trailing axis is slow
     domains = skill.shape[1]
     practising = [(skill[:, j] >= threshold) & active for j in range(domains)]
@@ -83,12 +83,15 @@ def _learn_numpy(skill: A, active: A, engagement: A, tribe: A, demand: A, thresh
     push = F32(practice_rate) * engagement
     pull = F32(doing_rate) * engagement
     member, tribe = tribe >= 0, np.maximum(tribe, 0)
+    forget, obsolete, width = F32(forgetting), F32(obsolescence), F32(domains)
     for j in range(domains):
         level = skill[:, j]
         gain = np.where(practising[j], push * np.maximum(expert[j] - level, F32(0)), F32(0))
         if doing_rate > 0:
             gain += np.where(member, (pull * demand[tribe, j]) * (F32(1) - level), F32(0))
-        skill[:, j] = np.minimum(level + gain, F32(1))
+        use = np.where(member, np.minimum(width * demand[tribe, j], F32(1)), F32(0))
+        loss = np.where(active, level * (obsolete + forget * (F32(1) - use)), F32(0))
+        skill[:, j] = np.minimum(np.maximum(level + gain - loss, F32(0)), F32(1))
     return row_max(skill)
 
 
@@ -100,12 +103,14 @@ def _sum_in_order(values: A) -> float:
     return np.bincount(np.zeros(len(values), dtype=np.intp), weights=values, minlength=1)[0]
 
 
-def _drift_numpy(passion: A, members: A, purpose: A, tribe: A, rate: Real) -> None:
+def _drift_numpy(passion: A, members: A, purpose: A, tribe: A, rate: Real, origin: A,
+    anchor: Real) -> None:
     # column by column: numpy broadcasting over a short trailing axis is slow
-    rate, target = F32(rate), tribe[members]
+    rate, anchor, target = F32(rate), F32(anchor), tribe[members]
     wearing = [passion[members, j] for j in range(passion.shape[1])]
     for j, column in enumerate(wearing):
-        column += rate * (purpose[target, j] - column)
+        column += (rate * (purpose[target, j] - column)
+                   + anchor * (origin[members, j] - column))
     square = wearing[0] * wearing[0]
     for column in wearing[1:]:
         square += column * column
@@ -190,24 +195,28 @@ def fit_terms(persons: np.ndarray, tribe_ids: np.ndarray, passion: np.ndarray,
 
 
 def learn(skill: np.ndarray, active: np.ndarray, engagement: np.ndarray, tribe: np.ndarray,
-          demand: np.ndarray, threshold: Real, practice_rate: float,
-          doing_rate: float) -> np.ndarray:
-    """Grow `skill` in place (practice communities and tribe work); return each row's top skill.
+          demand: np.ndarray, threshold: Real, practice_rate: float, doing_rate: float,
+          forgetting: float = 0.0, obsolescence: float = 0.0) -> np.ndarray:
+    """Change `skill` in place (practice communities and tribe work teach; disuse and the
+    market's turn erode); return each row's top skill.
 
     The expert level of domain k is the skill-weighted mean skill of the active people at or
-    above `threshold` in k (float64 sums, then float32).
+    above `threshold` in k (float64 sums, then float32). An active person loses
+    s (obsolescence + forgetting (1 - use)) of each skill, use = min(K delta_tk, 1) for a
+    member of tribe t (0 for the unaffiliated).
     """
     kernel = _compiled().learn if _use_compiled() else _learn_numpy
     return kernel(skill, active, engagement, tribe, demand, F32(threshold), practice_rate,
-                  doing_rate)
+                  doing_rate, forgetting, obsolescence)
 
 
 def drift(passion: np.ndarray, members: np.ndarray, purpose: np.ndarray, tribe: np.ndarray,
-          rate: Real) -> None:
-    """Move each member's passion toward their tribe's purpose by `rate`, then renormalize it
-    (in place)."""
+          rate: Real, origin: np.ndarray, anchor: Real) -> None:
+    """Move each member's passion toward their tribe's purpose by `rate` and back toward their
+    original passion `origin` by `anchor`, then renormalize it (in place):
+    p <- norm(p + rate (pi - p) + anchor (p0 - p))."""
     kernel = _compiled().drift if _use_compiled() else _drift_numpy
-    kernel(passion, members, purpose, tribe, rate)
+    kernel(passion, members, purpose, tribe, rate, origin, anchor)
 
 
 def group_weighted_sum(rows: np.ndarray, groups: np.ndarray, values: np.ndarray,

@@ -42,7 +42,7 @@ def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand
 
 @_jit
 def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Real,
-    practice_rate: float, doing_rate: float) -> A:
+    practice_rate: float, doing_rate: float, forgetting: float, obsolescence: float) -> A:
     n, k = skill.shape
     zero, one = np.float32(0), np.float32(1)
     mass = np.zeros(k)
@@ -60,6 +60,7 @@ def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Re
             expert[j] = np.float32(weighted[j] / mass[j])
     top = np.empty(n, np.float32)
     push_rate, pull_rate = np.float32(practice_rate), np.float32(doing_rate)
+    forget, obsolete, width = np.float32(forgetting), np.float32(obsolescence), np.float32(k)
     for i in range(n):
         push = push_rate * engagement[i]
         pull = pull_rate * engagement[i]
@@ -72,21 +73,25 @@ def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Re
                 gain = push * max(expert[j] - s, zero)
             if doing_rate > 0 and t >= 0:
                 gain += (pull * demand[t, j]) * (one - s)
-            s = min(s + gain, one)
+            use = min(width * demand[t, j], one) if t >= 0 else zero
+            loss = s * (obsolete + forget * (one - use)) if active[i] else zero
+            s = min(max(s + gain - loss, zero), one)
             skill[i, j] = s
             best = s if j == 0 else max(best, s)
         top[i] = best
     return top
 
 @_jit
-def drift(passion: A, members: A, purpose: A, tribe: A, rate: Real) -> None:
-    rate = np.float32(rate)
+def drift(passion: A, members: A, purpose: A, tribe: A, rate: Real, origin: A,
+          anchor: Real) -> None:
+    rate, anchor = np.float32(rate), np.float32(anchor)
     k = passion.shape[1]
     wearing = np.empty(k, np.float32)
     for i in members:
         t = tribe[i]
         for j in range(k):
-            wearing[j] = passion[i, j] + rate * (purpose[t, j] - passion[i, j])
+            wearing[j] = passion[i, j] + (rate * (purpose[t, j] - passion[i, j])
+                                          + anchor * (origin[i, j] - passion[i, j]))
         square = wearing[0] * wearing[0]
         for j in range(1, k):
             square += wearing[j] * wearing[j]

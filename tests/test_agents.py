@@ -75,10 +75,11 @@ def test_agentset_tools_work_on_people():
     m = make()
     m.run(5)
     people = m.agents_by_type[Person]
+    engagement = m.people.engagement[: m.people.n][m.people.active[: m.people.n]]
     mean = people.agg("engagement", np.mean)
-    assert np.isclose(mean, m.people.engagement[: m.people.n].mean())
+    assert np.isclose(mean, engagement.mean(dtype=np.float64))
     engaged = people.select(lambda a: a.engagement > 0.5)
-    assert len(engaged) == int((m.people.engagement[: m.people.n] > 0.5).sum())
+    assert len(engaged) == int((engagement > 0.5).sum())
 
 
 def test_datacollector_holds_one_row_per_step():

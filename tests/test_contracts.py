@@ -50,7 +50,9 @@ def test_every_policy_implements_its_concern_and_declares_parameters_of_its_grou
 
 
 def run(**settings: object) -> pd.DataFrame:
-    return Organization(rng=5, people=80, **settings).run(60)
+    # no history: the established organization runs under the formal rules, whose parameters
+    # every run reads
+    return Organization(rng=5, people=80, history_steps=0, **settings).run(60)
 
 
 @pytest.mark.parametrize(("kind", "name"), [(kind, name) for kind in POLICY_KINDS
@@ -74,9 +76,9 @@ def test_parameters_another_policy_declares_do_not_change_a_run(kind, name):
 def test_every_declared_parameter_is_read(kind, name, parameter):
     """A declared parameter changes the run of the policy that declares it (so declarations
     are not stale)."""
-    # a regime where every mechanism acts: people reconsider and leave, many would found
-    # tribes, poor steps happen (pivots), review is slow enough for its column to fill up
-    settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "found_threshold": 0.9,
+    # a regime where every mechanism acts: people reconsider and leave, poor steps happen
+    # (pivots), review is slow enough for its column to fill up
+    settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "history_steps": 0,
                 "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05}
     value = 0.0 if parameter in settings else another_value(parameter)
     base = Organization(rng=5, people=120, **settings).run(120)

@@ -86,3 +86,8 @@ class Rules:
         """Let every policy create and attach its own state."""
         for chosen in self.policies():
             chosen.attach(s)
+
+    def inherit(self, previous: Rules) -> None:
+        """Each policy takes over the state of the one it replaces."""
+        for chosen, old in zip(self.policies(), previous.policies(), strict=True):
+            chosen.inherit(old)

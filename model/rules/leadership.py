@@ -103,6 +103,13 @@ class LeadershipPolicy(Policy):
                                                                    + self.reputation_ref)
         return quality
 
+    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+        """The quality each person would have leading a tribe around their own passion
+        (alignment 1): r / (r + r_ref)."""
+        reputation = s.people.reputation[persons]
+        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        return quality
+
     def assess(self, s: State) -> None:
         """Leader quality of every tribe: Q of its leader (0 without one)."""
         tribes = s.tribes
@@ -227,6 +234,13 @@ class Distributed(LeadershipPolicy):
         living = tribes.living()
         led = living[tribes.leader[living] >= 0]
         self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
+
+    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+        """The quality each person would have leading a tribe around their own passion
+        (alignment 1): r / (r + r_ref)."""
+        reputation = s.people.reputation[persons]
+        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        return quality
 
     def assess(self, s: State) -> None:
         """Mean quality of the value and innovation champions."""
