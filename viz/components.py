@@ -217,7 +217,7 @@ def board_columns(model, tribe: int) -> dict[str, list[str]]:
         stage = int(items.stage[row])
         if stage in names:
             done = 1 - max(float(items.remaining[row]), 0.0) / float(items.effort[row])
-            cards[names[stage]].append(f"item {items.uid[row]}: {done:.0%} done")
+            cards[names[stage]].append(f"item {items.id[row]}: {done:.0%} done")
     return cards
 
 
