@@ -214,8 +214,6 @@ def summarize_main(argv: list[str]) -> int:
 
 def viz_main(argv: list[str]) -> int:
     """`run.py viz`: serve the interactive app (front-end files fetched once, then offline)."""
-    import subprocess
-
     parser = Parser(prog="run.py viz", description="Serve the interactive app (Solara, Mesa's "
                     "SolaraViz) in the browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on "
@@ -229,15 +227,9 @@ def viz_main(argv: list[str]) -> int:
     except RuntimeError as error:
         print(f"run.py viz: error: {error}", file=sys.stderr)
         return 2
-    app = Path(__file__).resolve().parent / "app.py"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
-               "--port", str(args.port), "--no-open", "--production", "--no-check-version"]
-    print(f"serving http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
-    try:
-        return subprocess.run(command, env=env).returncode
-    except KeyboardInterrupt:
-        return 0
+    from viz.serve import serve
+
+    return serve(args.host, args.port)
 
 
 COMMANDS = {"sweep": sweep_main, "summarize": summarize_main, "viz": viz_main}
