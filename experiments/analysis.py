@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.spec import ExperimentError
+from experiments.designs import baselines
+from experiments.experiment import Experiment, ExperimentError
 from experiments.store import Store, write_parquet
 
 METRICS = ("throughput", "lead_time", "retention", "engagement", "tribes", "value", "wip",
@@ -58,43 +59,6 @@ def interval(values: np.ndarray, level: float = LEVEL,
         return mean, float("nan"), float("nan"), n
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
     return mean, max(mean - half, within[0]), min(mean + half, within[1]), n
-
-
-def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, str], str]:
-    """The baseline condition of every condition, and a description of the choice.
-
-    `wanted` may be a condition's label (one baseline for all), or a factor level ("hierarchy"
-    or "preset=hierarchy"): then each condition is compared with the condition that differs
-    only in that factor, set to that level. None: the first condition.
-    """
-    labels = conditions.sort_values("condition")["label"].tolist()
-    if wanted is None or wanted in labels:
-        base = labels[0] if wanted is None else wanted
-        return dict.fromkeys(labels, base), base
-    factors = [c for c in conditions.columns if c not in ("condition", "label")]
-    factor, _, level = wanted.rpartition("=")
-    candidates = [factor] if factor else [
-        f for f in factors if level in set(conditions[f].astype(str))]
-    if len(candidates) != 1 or candidates[0] not in factors:
-        raise ExperimentError(f"baseline: {wanted!r} names no single condition or factor "
-                              f"level; allowed: a label ({'; '.join(labels)}) or a level of "
-                              f"{', '.join(factors)}")
-    factor = candidates[0]
-    others = [f for f in factors if f != factor]
-    at_level = conditions[conditions[factor].astype(str) == level]
-    if at_level.empty:
-        raise ExperimentError(f"baseline: no condition has {factor}={level}")
-    key = {tuple(row[f] for f in others): row["label"] for _, row in at_level.iterrows()}
-    mapping = {}
-    for _, row in conditions.iterrows():
-        values = tuple(row[f] for f in others)
-        if values not in key:
-            raise ExperimentError(
-                f"baseline: {wanted!r}: condition {row['label']!r} has no counterpart with "
-                f"{factor}={level} and the same other settings; name one condition's label "
-                f"as the baseline instead")
-        mapping[row["label"]] = key[values]
-    return mapping, f"{factor}={level}"
 
 
 def summarize(folder: str | Path, baseline: str | None = None,
@@ -244,7 +208,6 @@ def sensitivity(folder: str | Path, metric: str) -> pd.DataFrame:
     from SALib.analyze import morris, sobol
 
     from experiments.designs import sample_matrix, sobol_problem
-    from experiments.spec import Experiment
 
     store = Store(folder)
     manifest = store.read_manifest()

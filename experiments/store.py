@@ -15,29 +15,22 @@ polars or DuckDB.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.fs as fs
 from filelock import FileLock, Timeout
+from pyarrow import fs
 
-# the code that determines a run's numbers: the model and the run summaries
-SOURCE = ("model", "agents", "experiments/runner.py")
-PACKAGES = ("numpy", "numba", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
-            "distributed", "matplotlib")
+from experiments.experiment import ExperimentError
 
 
 def write_atomically(path: Path, write: Callable[[str], None]) -> None:
@@ -115,8 +108,6 @@ class Store:
         Raises:
             ExperimentError: another sweep is writing to this folder.
         """
-        from experiments.spec import ExperimentError
-
         if self.root.exists() and not self.root.is_dir():
             raise ExperimentError(f"{self.root}: exists and is not a folder")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -179,8 +170,6 @@ class Store:
         Raises:
             ExperimentError: the folder is not a sweep's (a file, or a broken manifest).
         """
-        from experiments.spec import ExperimentError
-
         if self.root.exists() and not self.root.is_dir():
             raise ExperimentError(f"{self.root}: exists and is not a folder")
         if not self.manifest_path.exists():
@@ -204,57 +193,6 @@ def _read_folder(folder: Path) -> pd.DataFrame:
                                           ds.ParquetFileFormat())
     schema = factory.inspect(promote_options="permissive", fragments=None)
     return factory.finish(schema).to_table().to_pandas()
-
-
-def code_version() -> dict[str, Any]:
-    """The git commit of the code (and whether the work tree had changes), if known, and the
-    sha256 of the model's source files (`source_digest`)."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=10,
-                               check=True).stdout.strip() != ""
-        version = {"commit": commit, "dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        try:
-            installed = metadata.version("purposeful-enterprise")
-        except metadata.PackageNotFoundError:
-            installed = "unknown"
-        version = {"commit": None, "version": installed}
-    return {**version, "source": source_digest()}
-
-
-def code_label(code: dict[str, Any]) -> str:
-    """A code version in a word: the commit (with "+dirty" for a changed work tree), else the
-    installed version."""
-    return (code.get("commit") or code.get("version") or "unknown") + (
-        "+dirty" if code.get("dirty") else "")
-
-
-def source_digest() -> str:
-    """sha256 of the source files that determine a run's numbers (`SOURCE`: model/, agents/,
-    experiments/runner.py), over their paths and contents in path order."""
-    root = Path(__file__).resolve().parents[1]
-    files = sorted(path for entry in SOURCE for path in (
-        (root / entry).rglob("*.py") if (root / entry).is_dir() else [root / entry]))
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages results depend on."""
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 def now() -> str:

@@ -27,7 +27,8 @@ from experiments import (
     run_sweep,
     summarize,
 )
-from experiments import runner as runner_module
+from experiments import provenance
+from experiments import task as task_module
 from experiments.analysis import bounds, draw_figures, format_summary, interval, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +229,8 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
      ["experiment.design", "random", "grid", "sobol"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\nexit_base = [0.1, 2.0]\n",
      ["factors.exit_base", "2.0", "[0, 1]"]),
-    ("[experiment]\nsteps = 5\nreplicates = 0\nseed = 1\n", ["experiment.replicates", ">= 1"]),
+    ("[experiment]\nsteps = 5\nreplicates = 0\nseed = 1\n",
+     ["experiment.replicates", "allowed: 1 to 10,000"]),
     ("[experiment]\nsteps = 2.5\nreplicates = 1\nseed = 1\n",
      ["experiment.steps", "2.5 is not an integer"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nwarmup = 'half'\n",
@@ -347,14 +349,14 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
                                                                             monkeypatch):
     distributed = pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
-    code = runner_module.code_version()  # the workers' (they run this tree)
-    packages = runner_module.key_packages()
+    code = provenance.code_version()  # the workers' (they run this tree)
+    packages = provenance.package_versions(provenance.KEY_PACKAGES)
     try:
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                       host="127.0.0.1", dashboard_address=":0") as cluster:
             address = cluster.scheduler_address
             # this client has other model source: refused before anything is written
-            monkeypatch.setattr(runner_module, "code_version",
+            monkeypatch.setattr(provenance, "code_version",
                                 lambda: {**code, "commit": "feedbeef", "source": "0" * 64})
             with pytest.raises(ExperimentError) as error:
                 run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
@@ -362,25 +364,25 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
             assert code["source"][:12] in str(error.value)
             assert not (tmp_path / "out").exists()
             # another numpy version
-            monkeypatch.setattr(runner_module, "code_version", lambda: code)
-            monkeypatch.setattr(runner_module, "key_packages",
-                                lambda: {**packages, "numpy": "0.0.1"})
+            monkeypatch.setattr(provenance, "code_version", lambda: code)
+            monkeypatch.setattr(provenance, "package_versions",
+                                lambda names: {**packages, "numpy": "0.0.1"})
             with pytest.raises(ExperimentError, match=r"numpy .*0\.0\.1"):
                 run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
             assert not (tmp_path / "out").exists()
             # the same source under another label (say, a copy without git): it runs, and
             # every run records the code version of the worker that ran it
-            monkeypatch.setattr(runner_module, "key_packages", lambda: packages)
-            monkeypatch.setattr(runner_module, "code_version",
+            monkeypatch.setattr(provenance, "package_versions", lambda names: packages)
+            monkeypatch.setattr(provenance, "code_version",
                                 lambda: {**code, "commit": "client-commit", "dirty": False})
             report = run_sweep(experiment, tmp_path / "out", scheduler=address,
                                progress=False)
         assert report.stored == 12
         runs = Store(tmp_path / "out").read_runs()
-        assert set(runs["code"]) == {runner_module.code_label(code)}
+        assert set(runs["code"]) == {provenance.code_label(code)}
         assert Store(tmp_path / "out").read_manifest()["code"]["commit"] == "client-commit"
     finally:
-        runner_module.environment.cache_clear()
+        provenance.environment.cache_clear()
 
 
 def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
@@ -411,14 +413,14 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     experiment = load_experiment(write(tmp_path, SMALL))
-    real = runner_module.run_task
+    real = task_module.run_task
 
     def flaky(task):
         if task.condition == 1 and task.replicate == 2:
-            return real(runner_module.Task(**{**task.__dict__, "steps": -1}))
+            return real(task_module.Task(**{**task.__dict__, "steps": -1}))
         return real(task)
 
-    monkeypatch.setattr(runner_module, "run_task", flaky)
+    monkeypatch.setattr(task_module, "run_task", flaky)
     report = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
     assert report.stored == 11
     assert report.failed == ["c00001-r0002"]
@@ -427,7 +429,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     # started again, the failed run is not retried unless asked
     again = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
     assert again.stored == 0 and again.failed == ["c00001-r0002"]
-    monkeypatch.setattr(runner_module, "run_task", real)
+    monkeypatch.setattr(task_module, "run_task", real)
     retried = run_sweep(experiment, tmp_path / "out", workers=0, progress=False,
                         retry_failed=True)
     assert retried.stored == 1 and not retried.failed
@@ -448,7 +450,7 @@ def test_a_run_whose_worker_dies_is_recorded_and_the_sweep_goes_on(tmp_path, mon
                                            "allowed-failures": 0}})
     experiment = load_experiment(write(tmp_path, SMALL))
     out = tmp_path / "out"
-    monkeypatch.setenv(runner_module.FAULT, "crash:c00002-r0001")  # that run's process exits
+    monkeypatch.setenv(task_module.FAULT, "crash:c00002-r0001")  # that run's process exits
     report = run_sweep(experiment, out, progress=False, **executor)
     failed = report.failed
     if "workers" in executor:  # the runs in flight with it were run again, each alone
@@ -459,7 +461,7 @@ def test_a_run_whose_worker_dies_is_recorded_and_the_sweep_goes_on(tmp_path, mon
     assert all(Store(out).failures()[run]["error"].startswith("worker died") for run in failed)
     again = run_sweep(experiment, out, progress=False, **executor)  # not retried unasked
     assert again.stored == 0 and again.failed == sorted(failed)
-    monkeypatch.delenv(runner_module.FAULT)
+    monkeypatch.delenv(task_module.FAULT)
     retried = run_sweep(experiment, out, progress=False, retry_failed=True, workers=0)
     assert retried.stored == len(failed) and not retried.failed
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
@@ -761,3 +763,22 @@ def test_a_killed_writers_half_written_files_are_removed_on_resume(tmp_path):
     assert again.stored == 0 and again.skipped == 12
     assert not any(path.exists() for path in leftovers)
     assert len(Store(out).read_runs()) == 12
+
+
+def test_the_experiments_package_has_no_import_loop():
+    import ast
+    import graphlib
+
+    graph = {}
+    for path in (ROOT / "experiments").glob("*.py"):
+        uses = set()
+        for node in ast.walk(ast.parse(path.read_text())):  # imports in functions count too
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("experiments"):
+                uses |= ({alias.name for alias in node.names} if node.module == "experiments"
+                         else {node.module.split(".")[1]})
+            elif isinstance(node, ast.Import):
+                uses |= {alias.name.split(".")[1] for alias in node.names
+                         if alias.name.startswith("experiments.")}
+        graph[path.stem] = uses - {path.stem, "__init__"}
+    del graph["__init__"]
+    assert list(graphlib.TopologicalSorter(graph).static_order())  # CycleError if a loop
