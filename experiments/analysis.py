@@ -14,6 +14,7 @@ from scipy import stats
 
 from experiments.designs import baselines
 from experiments.experiment import Experiment, ExperimentError
+from experiments.files import real_folder, write_atomically
 from experiments.store import Store, write_parquet
 
 METRICS = ("throughput", "lead_time", "retention", "engagement", "tribes", "value", "wip",
@@ -102,12 +103,14 @@ def summarize(folder: str | Path, baseline: str | None = None,
 
 
 def write_summary(summary: Summary, folder: str | Path) -> list[Path]:
-    """Write the tables (CSV and Parquet) into `folder`; return their paths."""
+    """Write the tables (CSV and Parquet) into `folder`, each atomically (never through a
+    link); return their paths."""
     folder = Path(folder)
     written = []
     for name, frame in (("summary", summary.estimates), ("paired", summary.paired)):
         write_parquet(frame, folder / f"{name}.parquet")
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        write_atomically(folder / f"{name}.csv", lambda file, frame=frame: frame.to_csv(
+            file, index=False, encoding="utf-8"))
         written += [folder / f"{name}.csv", folder / f"{name}.parquet"]
     return written
 
@@ -152,16 +155,18 @@ def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = Path(folder) / "figures"
-    out.mkdir(parents=True, exist_ok=True)
+    out = real_folder(Path(folder) / "figures")
     written: list[Path] = []
 
     def save(fig, name: str) -> None:
-        for ext in ("png", "svg"):
-            path = out / f"{name}.{ext}"
-            fig.savefig(path, dpi=120, bbox_inches="tight")
-            written.append(path)
-        plt.close(fig)
+        try:
+            for ext in ("png", "svg"):
+                path = out / f"{name}.{ext}"
+                write_atomically(path, lambda file, ext=ext: fig.savefig(
+                    file, format=ext, dpi=120, bbox_inches="tight"))
+                written.append(path)
+        finally:
+            plt.close(fig)
 
     est = summary.estimates
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * est["label"].nunique() + 2))
