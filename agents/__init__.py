@@ -1,14 +1,12 @@
 """The kinds of agents: people, tribes and communities.
 
-Each kind has its state as arrays (`People`, `Tribes`) with rules vectorized over all of that
-kind, and a thin Mesa agent (`Person`, `Tribe`, `Community`) that is a view of one row for
-inspection, visualization and Mesa's tools.
+Each kind's module holds its state as a table of declared columns (`People`, `Tribes`), the
+behaviours every individual of that kind has, vectorized over all of them, and a thin Mesa
+agent (`Person`, `Tribe`, `Community`) that views one row, made only when asked for.
 """
 
-from agents.community import Community
-from agents.people import People
-from agents.person import Person
-from agents.tribe import Tribe
-from agents.tribes import Tribes
+from agents.community import Communities, Community
+from agents.person import People, Person
+from agents.tribe import Tribe, Tribes
 
-__all__ = ["Community", "People", "Person", "Tribe", "Tribes"]
+__all__ = ["Communities", "Community", "People", "Person", "Tribe", "Tribes"]

@@ -1,23 +1,156 @@
-"""Person: a thin Mesa agent that reads and writes one row of the population's arrays."""
+"""People: the population's state as a table, the behaviours every person has, vectorized, and
+`Person`, the Mesa agent that views one row.
+
+A person is a row; rows are never reused, so people who left keep their history. Passions are
+unit vectors over purpose themes with non-negative weights, so the alignment of two such
+vectors is their dot product, in [0, 1]. Skills are levels in [0, 1] per practice domain. Ties
+are kept in `tie_slots` slots per person (target, weight); they are directed: what a person
+feels toward a colleague.
+"""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from agents.people import EXIT_REASONS
+from numerics import kernels
+from numerics.rows import normalize_rows, row_any
+from numerics.table import Column, Table
 
 if TYPE_CHECKING:
-    from agents.tribe import Tribe
+    from agents.tribe import Tribe, Tribes
     from model.organization import Organization
+
+NO_TRIBE = -1
+NOBODY = -1
+
+
+class ExitReason(IntEnum):
+    """Why a person left the organization (`People.exit_reason`)."""
+
+    NONE = 0
+    ATTRITION = 1
+    DISENGAGED = 2
+
+    @property
+    def label(self) -> str:
+        """The reason in words ('' for someone still here)."""
+        return "" if self is ExitReason.NONE else self.name.lower()
+
+
+EXIT_LABELS = [reason.label for reason in ExitReason]
+
+
+class People(Table):
+    """State of every person who ever worked in the organization (gone people stay as rows)."""
+
+    passion = Column(np.float32, 0.0, ("themes",), doc="weights over purpose themes, unit length")
+    skill = Column(np.float32, 0.0, ("domains",), doc="level in [0, 1] per practice domain")
+    top_skill = Column(np.float32, 0.0, doc="highest skill level")
+    initiative = Column(np.float32, 0.0, doc="propensity to found and lead, fixed")
+    engagement = Column(np.float32, 0.5, doc="current engagement in [0, 1]")
+    commitment = Column(np.float32, 0.5, doc="engagement over time (slow average)")
+    reputation = Column(np.float32, 0.0, doc="earned by contribution, decays")
+    contribution = Column(np.float32, 0.0, doc="effort that became progress this step")
+    contribution_total = Column(np.float64, 0.0, doc="contribution so far")
+    tribe = Column(np.int32, NO_TRIBE, doc="the tribe the person belongs to (-1: none)")
+    unit = Column(np.int32, 0, doc="formal unit (department), fixed")
+    joined = Column(np.int32, 0, doc="step the person joined (or left) their current tribe")
+    hired = Column(np.int32, 0, doc="step of hire")
+    active = Column(np.bool_, False, doc="still works here")
+    exit_step = Column(np.int32, -1, doc="step the person left (-1: still here)")
+    exit_reason = Column(np.int8, ExitReason.NONE, doc="why they left (ExitReason)")
+    tie_to = Column(np.int32, NOBODY, ("ties",), doc="colleague in each tie slot")
+    tie_w = Column(np.float32, 0.0, ("ties",), doc="weight of each tie, in [0, 1]")
+    # what the person observed this step (the observe phase)
+    alignment = Column(np.float32, 0.0, doc="passion . purpose of the own tribe")
+    skill_use = Column(np.float32, 0.0, doc="skill . demand of the own tribe")
+    belonging = Column(np.float32, 0.0, doc="1 - exp(-tie weight into the own tribe / scale)")
+    fit = Column(np.float32, 0.0, doc="fit with the own tribe (or the unaffiliated fit)")
+
+    def __init__(self, capacity: int, themes: int, domains: int, ties: int) -> None:
+        super().__init__(capacity, themes=themes, domains=domains, ties=ties)
+
+    def add(self, rng: np.random.Generator, count: int, step: int, units: np.ndarray, *,
+            passion_concentration: float, skill_level: float, unaffiliated_fit: float
+            ) -> np.ndarray:
+        """Hire `count` new people into `units`; return their rows.
+
+        Passions are norm(g) with g_k ~ Gamma(passion_concentration, 1); every skill is
+        Beta(1.5, 6) but one main domain's, Beta(8 s + 0.5, 8 (1 - s) + 0.5) with
+        s = skill_level; initiative is Beta(2, 5).
+        """
+        themes, domains = self.dims["themes"], self.dims["domains"]
+        rows = self.append(count)
+        passion = rng.gamma(passion_concentration, 1.0, size=(count, themes))
+        self.passion[rows] = normalize_rows(passion.astype(np.float32))
+        main = rng.integers(0, domains, size=count)
+        skill = rng.beta(1.5, 6.0, size=(count, domains))
+        skill[np.arange(count), main] = rng.beta(
+            8 * skill_level + 0.5, 8 * (1 - skill_level) + 0.5, size=count)
+        self.skill[rows] = skill
+        self.top_skill[rows] = skill.max(axis=1)
+        self.fit[rows] = unaffiliated_fit
+        self.initiative[rows] = rng.beta(2.0, 5.0, size=count)
+        self.engagement[rows] = 0.5
+        self.commitment[rows] = 0.5
+        self.unit[rows] = units
+        self.hired[rows] = step
+        self.joined[rows] = step
+        self.active[rows] = True
+        return rows
+
+    def members(self) -> np.ndarray:
+        """Rows of the people in a tribe."""
+        return np.flatnonzero(self.tribe[: self.n] >= 0)
+
+    def count_active(self) -> int:
+        """People who work here now."""
+        return int(self.active[: self.n].sum())
+
+    def fit_terms(self, persons: np.ndarray, tribe_ids: np.ndarray, tribes: Tribes
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each person's alignment with a tribe's purpose, the use of their skills by its
+        demand, and the weight of their ties into it (float32)."""
+        alignment, skill_use, tie_weight = kernels.fit_terms(
+            persons, tribe_ids, self.passion, tribes.purpose, self.skill, tribes.demand,
+            self.tribe, self.tie_to, self.tie_w)
+        return alignment, skill_use, tie_weight
+
+    def add_ties(self, persons: np.ndarray, targets: np.ndarray, weight: float = 0.3) -> None:
+        """Tie each of `persons` to the matching entry of `targets` (in a free or the weakest
+        slot), skipping empty targets (-1), oneself and existing ties."""
+        fresh = (targets >= 0) & (targets != persons)
+        fresh &= ~row_any(self.tie_to[persons] == targets[:, None])
+        persons, targets = persons[fresh], targets[fresh]
+        slot = self.tie_w[persons].argmin(axis=1)
+        self.tie_to[persons, slot] = targets
+        self.tie_w[persons, slot] = weight
+
+    def work_together(self, workers: np.ndarray, partners: np.ndarray, growth: float,
+                      decay: float) -> None:
+        """All ties decay by `decay`; each worker's tie to the colleague they worked with grows
+        by `growth` toward 1 (a new colleague takes the weakest slot if it is weaker).
+
+        Args:
+            workers: distinct people who worked with someone this step.
+            partners: the colleague each of them worked with.
+        """
+        n = self.n
+        self.tie_w[:n] *= 1.0 - decay
+        if len(workers) == 0 or growth == 0:
+            return
+        kernels.strengthen_ties(self.tie_to, self.tie_w, workers, partners, growth)
 
 
 class Person(mesa.Agent):
-    """One person. The state lives in `model.people`; this agent is a view of row `index`.
+    """One person: a view of row `index` of `model.people`, made when asked for.
 
-    The model's step never calls it: the rules run vectorized over all people at once.
+    The model's step never calls it: the rules run vectorized over all people at once, so
+    `step` refuses (an AgentSet's `shuffle_do("step")` would otherwise do nothing quietly).
     """
 
     model: Organization
@@ -26,8 +159,13 @@ class Person(mesa.Agent):
         super().__init__(model)
         self.index = index
 
+    def step(self) -> None:
+        """Refused: people are stepped together by the model."""
+        raise RuntimeError("Person.step: a Person agent is a view of the arrays; the model "
+                           "steps every person at once: call model.step() (or model.run(n))")
+
     @property
-    def _p(self):
+    def _p(self) -> People:
         return self.model.people
 
     @property
@@ -82,7 +220,7 @@ class Person(mesa.Agent):
     @property
     def exit_reason(self) -> str:
         """Why the person left ('' while active)."""
-        return EXIT_REASONS[int(self._p.exit_reason[self.index])]
+        return ExitReason(int(self._p.exit_reason[self.index])).label
 
     @property
     def tribe_id(self) -> int:

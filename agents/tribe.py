@@ -1,24 +1,143 @@
-"""Tribe: a thin Mesa agent for one living community of purpose (a row of `model.tribes`)."""
+"""Tribes (communities of purpose): their state as a table, the aggregates every tribe has,
+vectorized, and `Tribe`, the Mesa agent that views one row.
+
+A tribe is a row; its id is its row and is never reused, so a dissolved tribe keeps its history.
+Membership has one source of truth, the people's tribe index `People.tribe`; sizes are kept up
+to date by `model.state.State.move`, through which every change of membership goes, and the
+other per-tribe aggregates are computed from the index when needed.
+"""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
+from numerics import kernels
+from numerics.rows import normalize_rows
+from numerics.table import Column, Table
+
 if TYPE_CHECKING:
-    from agents.person import Person
+    from agents.person import People, Person
     from model.organization import Organization
+
+NOBODY = -1
+
+
+class Origin(IntEnum):
+    """How a tribe came to be (`Tribes.origin`)."""
+
+    INITIAL = 0   # a team of the initial organization, or one management formed
+    FOUNDED = 1   # founded bottom-up by a person
+    SPLIT = 2     # split off another tribe
+
+
+ORIGIN_LABELS = [origin.name.lower() for origin in Origin]
+
+
+class Tribes(Table):
+    """State of every tribe that ever existed (ended tribes stay as rows)."""
+
+    purpose = Column(np.float32, 0.0, ("themes",), doc="weights over themes, unit length")
+    demand = Column(np.float32, 0.0, ("domains",), doc="skill mix of its work, sums to 1")
+    skill_profile = Column(np.float32, 0.0, ("domains",),
+                           doc="engagement-weighted mean skill of the members (observe)")
+    alive = Column(np.bool_, False, doc="the tribe exists now")
+    founded = Column(np.int32, 0, doc="step of founding")
+    ended = Column(np.int32, -1, doc="step it ended (-1: living)")
+    origin = Column(np.int8, Origin.INITIAL, doc="how it came to be (Origin)")
+    parent = Column(np.int32, -1, doc="the tribe it split from (-1: none)")
+    leader = Column(np.int32, NOBODY, doc="the leader (-1: none)", role=True)
+    value_champion = Column(np.int32, NOBODY, doc="the market-facing member", role=True)
+    innovation_champion = Column(np.int32, NOBODY, doc="the technology-facing member",
+                                 role=True)
+    size = Column(np.int32, 0, doc="members")
+    capacity = Column(np.float32, 0.0, doc="effort per step its work can absorb (act.work)")
+    leader_quality = Column(np.float32, 0.0, doc="quality of its leadership, in [0, 1]")
+    overload = Column(np.float32, 0.0, doc="open work beyond the load horizon (observe)")
+    overhead = Column(np.float32, 0.0, doc="share of effort spent on governance this step")
+    division = Column(np.float32, 0.0, doc="1 - mean alignment of the members (observe)")
+    value_step = Column(np.float32, 0.0, doc="value delivered in the last flow phase")
+    done_total = Column(np.int64, 0, doc="items done so far")
+    value_total = Column(np.float64, 0.0, doc="value delivered so far")
+
+    def __init__(self, capacity: int, themes: int, domains: int) -> None:
+        super().__init__(capacity, themes=themes, domains=domains)
+
+    def create(self, purposes: np.ndarray, step: int, origin: Origin,
+               parents: np.ndarray | None = None, overhead: float = 0.0) -> np.ndarray:
+        """Found one tribe per row of `purposes` (with this step's governance `overhead`);
+        return the new ids."""
+        ids = self.append(len(purposes))
+        self.purpose[ids] = normalize_rows(np.asarray(purposes, dtype=np.float32).copy())
+        self.demand[ids] = 1.0 / self.dims["domains"]
+        self.alive[ids] = True
+        self.founded[ids] = step
+        self.origin[ids] = origin
+        self.overhead[ids] = overhead
+        if parents is not None:
+            self.parent[ids] = parents
+        return ids
+
+    def living(self) -> np.ndarray:
+        """Ids of the tribes that exist now."""
+        return np.flatnonzero(self.alive[: self.n])
+
+    def count_members(self, people: People) -> None:
+        """Recount `size` from the people's tribe index, for state written directly (as tests
+        do); in a run `State.move` keeps it current."""
+        members = people.tribe[: people.n]
+        self.size[: self.n] = np.bincount(members[members >= 0], minlength=self.n)[: self.n]
+
+    def member_mean(self, people: People, values: np.ndarray) -> np.ndarray:
+        """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
+        members = people.members()
+        total: np.ndarray
+        if values.ndim == 2:
+            total = kernels.group_weighted_sum(members, people.tribe[members], values,
+                                               np.ones(len(members), np.float32), self.n)
+        else:
+            total = np.bincount(people.tribe[members], weights=values[members], minlength=self.n)
+        size = np.maximum(np.bincount(people.tribe[members], minlength=self.n)[: self.n], 1)
+        return total / (size[:, None] if total.ndim == 2 else size)
+
+    def member_argmax(self, people: People, score: np.ndarray) -> np.ndarray:
+        """The member with the highest `score` in each tribe (-1 for an empty tribe)."""
+        members = people.members()
+        winner: np.ndarray = kernels.group_argmax_rows(members, people.tribe[members], score,
+                                                       self.n)
+        return winner
+
+    def perceive(self, people: People, open_effort: np.ndarray, load_horizon: float) -> None:
+        """What members perceive of their tribe: the engagement-weighted skill profile
+        S = sum (e + 1e-6) s / sum (e + 1e-6), and the overload o = max(L / (C H) - 1, 0) of
+        open effort L against `load_horizon` H steps of capacity C (0 without open work)."""
+        n = self.n
+        members = people.members()
+        weight = people.engagement[members] + 1e-6
+        t = people.tribe[members]
+        mass = np.bincount(t, weights=weight, minlength=n)
+        profile = kernels.group_weighted_sum(members, t, people.skill, weight, n)
+        self.skill_profile[:n] = profile / np.maximum(mass, 1e-12)[:, None]
+        horizon = self.capacity[:n] * load_horizon
+        load = np.divide(open_effort, horizon, out=np.zeros(n), where=horizon > 0)
+        self.overload[:n] = np.where(open_effort > 0, np.maximum(load - 1.0, 0.0), 0.0)
+
+    def assess_division(self, people: People) -> None:
+        """Division: 1 - mean alignment of members with the purpose (0 for a tribe of one)."""
+        n = self.n
+        mean_alignment = self.member_mean(people, people.alignment[: people.n])
+        self.division[:n] = np.where(self.size[:n] > 1, 1.0 - mean_alignment, 0.0)
+
 
 BOARD_COLUMNS = ("ready", "doing", "review")
 
 
 class Tribe(mesa.Agent):
-    """One tribe. The state lives in `model.tribes`; this agent is a view of row `index`.
-
-    Created when the tribe is founded and removed from the model when it ends.
-    """
+    """One living tribe: a view of row `index` of `model.tribes`, made when asked for and
+    removed from the model when the tribe ends."""
 
     model: Organization
 
@@ -26,8 +145,13 @@ class Tribe(mesa.Agent):
         super().__init__(model)
         self.index = index
 
+    def step(self) -> None:
+        """Refused: tribes are stepped together by the model."""
+        raise RuntimeError("Tribe.step: a Tribe agent is a view of the arrays; the model steps "
+                           "every tribe at once: call model.step() (or model.run(n))")
+
     @property
-    def _t(self):
+    def _t(self) -> Tribes:
         return self.model.tribes
 
     @property
@@ -53,8 +177,8 @@ class Tribe(mesa.Agent):
 
     @property
     def size(self) -> int:
-        """Number of members."""
-        return len(self.member_ids)
+        """Number of members (the tribe table's count)."""
+        return int(self._t.size[self.index])
 
     def _role(self, column: np.ndarray) -> Person | None:
         holder = int(column[self.index])
@@ -91,8 +215,8 @@ class Tribe(mesa.Agent):
 
     @property
     def wip_limits(self) -> dict[str, int] | None:
-        """WIP limit per column (None under push)."""
-        limits = self.model.work.limits(self.model)
+        """WIP limit per column (None when the work policy sets none)."""
+        limits = self.model.rules.work.limits()
         if limits is None:
             return None
         return {name: limits[k] for k, name in enumerate(BOARD_COLUMNS, start=1)}

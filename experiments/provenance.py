@@ -15,7 +15,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # the code that determines a run's numbers: the model, how a run is made and how it is summarized
-SOURCE = ("model", "agents", "experiments/summary.py", "experiments/task.py")
+SOURCE = ("model", "agents", "numerics", "experiments/summary.py", "experiments/task.py")
 # packages recorded in a results folder's manifest
 PACKAGES = ("numpy", "numba", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")

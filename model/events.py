@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
                "pivoted", "conflict", "exited", "hired")
@@ -21,8 +22,10 @@ class EventLog:
         self.enabled = enabled
         self._chunks: list[tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]] = []
         self.tally: dict[tuple[str, str], int] = {}
+        self._taken: dict[tuple[str, str], int] = {}
 
-    def add(self, step: int, kind: str, person=-1, tribe=-1, other=-1, detail: str = "") -> None:
+    def add(self, step: int, kind: str, person: ArrayLike = -1, tribe: ArrayLike = -1,
+            other: ArrayLike = -1, detail: str = "") -> None:
         """Record events of one kind; person, tribe and other broadcast against each other."""
         columns = [np.asarray(column, dtype=np.int64).ravel() for column in (person, tribe, other)]
         sizes = {column.size for column in columns} - {1}
@@ -47,6 +50,13 @@ class EventLog:
             totals[kind] += count
         return totals
 
+    def take_counts(self) -> dict[tuple[str, str], int]:
+        """Events by (kind, detail) since the last call (all so far at the first), counted
+        even when the log itself is disabled."""
+        new = {key: count - self._taken.get(key, 0) for key, count in self.tally.items()}
+        self._taken = dict(self.tally)
+        return new
+
     def latest(self, count: int) -> pd.DataFrame:
         """The last `count` events (cheap: reads only the newest chunks)."""
         chunks, total = [], 0
@@ -61,7 +71,8 @@ class EventLog:
         """All events so far, in the order they happened."""
         return self._frame(self._chunks)
 
-    def _frame(self, chunks) -> pd.DataFrame:
+    def _frame(self, chunks: list[tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]]
+               ) -> pd.DataFrame:
         if not chunks:
             return pd.DataFrame({
                 "step": pd.Series(dtype="int64"),

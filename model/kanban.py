@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents import kernels
-from agents.arrays import Table
+from numerics import kernels
+from numerics.table import Column, Table
 
+# an item's stage: the market backlog, the three columns of a tribe's board, or gone (done or
+# expired: the row waits to be dropped); stages on a board are >= READY
 GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
 
@@ -20,19 +22,17 @@ STAGES = ("backlog", "ready", "doing", "review")
 class Items(Table):
     """Open work items (backlog and in progress)."""
 
-    columns = {
-        "uid": ((), np.int64, -1),
-        "purpose": (("themes",), np.float32, 0.0),
-        "needs": (("domains",), np.float32, 0.0),
-        "effort": ((), np.float32, 0.0),
-        "remaining": ((), np.float32, 0.0),
-        "value": ((), np.float32, 0.0),
-        "arrived": ((), np.int32, 0),
-        "since": ((), np.int32, 0),
-        "stage": ((), np.int8, BACKLOG),
-        "tribe": ((), np.int32, -1),
-        "wip_age": ((), np.int32, 0),
-    }
+    uid = Column(np.int64, -1, doc="item id, unique over the run")
+    purpose = Column(np.float32, 0.0, ("themes",), doc="purpose profile, unit length")
+    needs = Column(np.float32, 0.0, ("domains",), doc="skill needs, sum to 1")
+    effort = Column(np.float32, 0.0, doc="effort the item takes")
+    remaining = Column(np.float32, 0.0, doc="effort still to put in")
+    value = Column(np.float32, 0.0, doc="value when done at once")
+    arrived = Column(np.int32, 0, doc="step of arrival")
+    since = Column(np.int32, 0, doc="step it entered its stage")
+    stage = Column(np.int8, BACKLOG, doc="GONE, BACKLOG, READY, DOING or REVIEW")
+    tribe = Column(np.int32, -1, doc="whose board it is on (-1: the backlog)")
+    wip_age = Column(np.int32, 0, doc="steps spent in ready, doing or review")
 
 
 class Board:
@@ -41,6 +41,10 @@ class Board:
     def __init__(self, themes: int, domains: int) -> None:
         self.items = Items(256, themes=themes, domains=domains)
         self.next_uid = 0
+        self.done_step = 0
+        self.value_step = 0.0
+        self.lead_time_step = 0
+        self.expired_step = 0
         self.arrived_total = 0
         self.done_total = 0
         self.expired_total = 0

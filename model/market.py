@@ -1,16 +1,42 @@
-"""The market: demand over purpose themes that drifts, and work items that arrive from it."""
+"""The market: demand over purpose themes that drifts, the work items that arrive from it, and
+what an item is worth when delivered."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import normalize_rows
+from model.parameters import Params, param
+from numerics.rows import normalize_rows
 
 if TYPE_CHECKING:
     from model.config import Config
     from model.kanban import Board
+    from model.rules import Rules
+    from model.state import State
+
+
+@dataclass(frozen=True)
+class MarketParams(Params):
+    """Demand, arrivals and the value of work."""
+
+    group = "market"
+
+    arrival_rate: float = param(0.05, "items arriving per active person per step (Poisson "
+                                "mean)", 0, 100)
+    turbulence: float = param(0.05, "s.d. of the market's per-step random walk in theme "
+                              "log-weights", 0, 10)
+    effort_dist: str = param("lognormal", "distribution of item effort",
+                             choices=("fixed", "exponential", "lognormal"))
+    effort_mean: float = param(6.0, "mean effort of an item (effort units)", 1e-6, 1e6)
+    effort_sigma: float = param(0.6, "sigma of log effort (lognormal only)", 0, 5)
+    value_mean: float = param(1.0, "mean value of an item", 0, 1e6)
+    cost_of_delay: float = param(0.01, "value lost per step of lead time (exponential rate)",
+                                 0, 10)
+    shelf_life: int = param(60, "steps an item waits in the backlog before it expires "
+                            "(0 = never)", 0, 1_000_000)
 
 
 class Market:
@@ -25,19 +51,20 @@ class Market:
         self.cfg = cfg
         self.log_weights = rng.normal(0.0, 0.5, size=cfg.themes)
         self.theme_skills = rng.dirichlet(np.full(cfg.domains, 0.7), size=cfg.themes)
-        self.arrived_total = 0
 
     @property
     def shares(self) -> np.ndarray:
         """Share of arriving items on each theme (softmax of the log-weights)."""
         w = np.exp(self.log_weights - self.log_weights.max())
-        return w / w.sum()
+        shares: np.ndarray = w / w.sum()
+        return shares
 
     @property
     def demand(self) -> np.ndarray:
         """Demand as a unit vector over themes, comparable with passions and purposes."""
         shares = self.shares
-        return shares / np.linalg.norm(shares)
+        demand: np.ndarray = shares / np.linalg.norm(shares)
+        return demand
 
     def drift(self, rng: np.random.Generator) -> None:
         """One step of the random walk; `turbulence` is its standard deviation."""
@@ -65,5 +92,11 @@ class Market:
             effort = rng.lognormal(mu, cfg.effort_sigma, size=count)
         value = cfg.value_mean * rng.gamma(4.0, 0.25, size=count)
         board.add(normalize_rows(purpose), needs, effort, value, step)
-        self.arrived_total += count
         return count
+
+
+def arrivals(s: State, rules: Rules) -> None:
+    """The market's demand drifts and new items arrive in the backlog."""
+    s.board.reset_step()
+    s.market.drift(s.rng)
+    s.arrived = s.market.arrive(s.rng, s.board, s.people.count_active(), s.clock)

@@ -1,4 +1,6 @@
-"""The organization: a Mesa model whose state is arrays and whose step is an ordered plan."""
+"""The organization: a Mesa model that composes the configuration, the state, the chosen rules,
+the step plan, the Mesa views and the outputs. Nothing calls back into it: a step runs the plan's
+phases on the state, then records."""
 
 from __future__ import annotations
 
@@ -8,18 +10,33 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents import Community, Person, Tribe, kernels
-from agents.arrays import group_order, group_sum, random_members, rank_within, row_dot
-from agents.communities import Communities
-from agents.people import EXIT_REASONS, People
-from agents.tribes import ORIGINS, Tribes
+from agents.community import Community
+from agents.person import People, Person
+from agents.tribe import Tribe, Tribes
+from model import frames
 from model.config import Config, ConfigError
 from model.events import EventLog
-from model.governance import make_policy
-from model.kanban import STAGES, Board
+from model.initial import populate
+from model.kanban import Board
 from model.market import Market
 from model.metrics import METRICS, measure
-from model.plan import PLAN, Phase, observe
+from model.plan import OBSERVE, PLAN, Phase
+from model.recording import Recording
+from model.rules import Rules
+from model.state import State
+from model.views import Views
+
+MAX_STEPS = 10_000_000
+
+# Mesa agent reporters (`Recording(agents=True)`): every agent has a kind; people also report
+# their tribe, engagement and fit (a tribe reports its own id as its tribe)
+AGENT_REPORTERS = {
+    "kind": lambda agent: type(agent).__name__,
+    "tribe": lambda agent: (agent.tribe_id if isinstance(agent, Person)
+                            else agent.index if isinstance(agent, Tribe) else None),
+    "engagement": lambda agent: agent.engagement if isinstance(agent, Person) else None,
+    "fit": lambda agent: agent.fit if isinstance(agent, Person) else None,
+}
 
 
 class Organization(mesa.Model):
@@ -29,92 +46,132 @@ class Organization(mesa.Model):
         config: a validated `Config`; if None, one is built from `preset` and `kwargs`.
         preset: name of a preset (see `model.presets.PRESETS`); unused when `config` is given.
         rng: seed or numpy Generator, as for `mesa.Model`; a seed fixes the run bit for bit.
+        seed: the same as `rng` (give one of them): `mesa.batch_run` on Mesa 3.5 passes its
+            `rng=[...]` values under this name, and then keeps `parameters={"rng": ...}`.
         scenario: ignored when it is Mesa's empty base scenario (SolaraViz passes one on
             Reset under Mesa 3.5); any other scenario raises ConfigError.
+        recording: what to keep besides the step table (`Recording`); the run's choice, not a
+            model parameter.
         **kwargs: parameters by name, applied over the preset (or over `config`).
 
     Attributes:
         cfg: the configuration.
-        preset: the preset named when the model was built (None if built from a Config).
+        preset: the preset the configuration was built from.
         seed: the seed, when `rng` was given as an integer (None otherwise).
-        people, tribes: the population and the tribes, as arrays (`agents.People`,
-            `agents.Tribes`).
-        market, board: the environment: demand and work items with the tribes' Kanban boards.
-        events: the event log.
+        state: the state the rules change (`model.state.State`).
+        rules: the policy chosen for each governance concern (`model.rules.Rules`).
         plan: the ordered phases of one step.
+        recording: what the run keeps.
+        datacollector: Mesa's DataCollector of the step table (and agent reporters if
+            recorded).
     """
 
     def __init__(self, config: Config | None = None, *, preset: str | None = None,
-                 rng: Any = None, scenario: Any = None, **kwargs: Any) -> None:
+                 rng: Any = None, seed: Any = None, scenario: Any = None,
+                 recording: Recording | None = None, **kwargs: Any) -> None:
         # the name `kwargs` matters: Mesa's SolaraViz only accepts extra parameters under it.
         # Mesa 3.5's SolaraViz passes an empty base `Scenario` on Reset; parameters come from
         # the configuration here, so only that empty scenario is accepted.
         if scenario is not None and type(scenario).__name__ != "Scenario":
             raise ConfigError(f"scenario: {type(scenario).__name__} is not supported; pass "
                               "parameters by name or as a Config")
-        if "seed" in kwargs:  # Mesa's older keyword, which Mesa 3.5 deprecates
-            raise ConfigError(f"seed: {kwargs['seed']!r} is not a parameter here; pass the seed "
-                              f"as rng={kwargs['seed']!r} (Mesa's convention)")
+        if seed is not None:
+            if rng is not None:
+                raise ConfigError(f"seed: {seed!r} given with rng={rng!r}; allowed: one of them")
+            rng = seed
         if not (rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence)
                 or isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0):
             raise ConfigError(f"rng: {rng!r} is not allowed; allowed: None, a seed (an integer "
                               ">= 0), a numpy Generator or SeedSequence")
+        if recording is not None and not isinstance(recording, Recording):
+            raise ConfigError(f"recording: {recording!r} is not allowed; allowed: a Recording")
         if config is None:
             config = Config.build(preset, **kwargs)
         elif kwargs:
             config = config.replace(**kwargs)
         self.cfg = config
-        self.preset = preset
+        self.preset = config.preset
         self.seed = int(rng) if isinstance(rng, int | np.integer) else None
+        self.recording = recording or Recording()
+        self.views: Views | None = None  # before Mesa's set-up, which may read `agents`
         super().__init__(rng=rng)
-        cfg = self.cfg
         self.plan: tuple[Phase, ...] = PLAN
-        self.membership = make_policy("membership", cfg.membership)
-        self.leadership = make_policy("leadership", cfg.leadership)
-        self.purpose = make_policy("purpose", cfg.purpose)
-        self.work = make_policy("work", cfg.work)
-        self.conflict = make_policy("conflict", cfg.conflict)
-        self.hiring = make_policy("hiring", cfg.hiring)
-
-        self.people = People(cfg.people, cfg.themes, cfg.domains, cfg.tie_slots)
-        self.tribes = Tribes(max(16, cfg.people // 4), cfg.themes, cfg.domains)
-        self.communities = Communities(cfg)
-        self.market = Market(self.rng, cfg)
-        self.board = Board(cfg.themes, cfg.domains)
-        self.events = EventLog(cfg.record_events)
-        self.leavers = np.empty(0, dtype=np.int64)
-        self.reputation_ref = 1.0
-        self.membership_index = (np.empty(0, np.int64),) * 3
-        self.initial_people = cfg.people
-        self.metrics: dict[str, float] = {}
-        self._event_totals: dict[tuple[str, str], int] = {}
+        self.rules = Rules.chosen(config)
+        self.state = State(config, self.rng, events=self.recording.events)
+        self.rules.attach(self.state)
+        populate(self.state, self.rules)
+        for phase in OBSERVE:  # the initial perception, so that step 0 reports fit
+            phase.run(self.state, self.rules)
+        self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
-
-        self._populate()
-        self._person_agents: list[Person] = []
-        self._tribe_agents: dict[int, Tribe] = {}
-        self._tribes_synced = 0
-        self._synced_step = 0
-        self.communities_of_interest = [Community(self, "interest", k) for k in range(cfg.themes)]
-        self.communities_of_practice = [Community(self, "practice", k)
-                                        for k in range(cfg.domains)]
-        self._sync_agents()
-        observe(self)  # the initial perception, so that step 0 reports fit and alignment
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in METRICS})
-        self.metrics = measure(self)
-        self.datacollector.collect(self)
+            model_reporters={"step": lambda m: m.state.metrics["step"],
+                             **{metric.name: (lambda m, key=metric.name: m.state.metrics[key])
+                                for metric in METRICS}},
+            agent_reporters=AGENT_REPORTERS if self.recording.agents else None)
+        measure(self.state, self.rules)  # the metrics of step 0
+        self.record()
+
+    # ------------------------------------------------------------------ the state, by name
+    @property
+    def people(self) -> People:
+        """The population's state."""
+        return self.state.people
+
+    @property
+    def tribes(self) -> Tribes:
+        """The tribes' state."""
+        return self.state.tribes
+
+    @property
+    def board(self) -> Board:
+        """The work items and the tribes' Kanban boards."""
+        return self.state.board
+
+    @property
+    def market(self) -> Market:
+        """The market."""
+        return self.state.market
+
+    @property
+    def events(self) -> EventLog:
+        """The event log."""
+        return self.state.events
+
+    @property
+    def communities(self) -> Any:
+        """Communities of interest and of practice (read off the people's state)."""
+        return self.state.communities
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The metrics of the last recorded step, by name."""
+        return self.state.metrics
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """One observe-orient-decide-act cycle: the plan's phases, in order."""
+        """One observe-orient-decide-act cycle: the plan's phases, in order; then record."""
+        self.state.clock = self.steps
         for phase in self.plan:
-            phase.run(self)
+            phase.run(self.state, self.rules)
+        self.record()
 
-    def run(self, steps: int, progress: bool = False) -> pd.DataFrame:
-        """Advance `steps` steps and return the step table (one row per step, from step 0)."""
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-            raise ValueError(f"steps: {steps!r} is not allowed; allowed: a whole number >= 0")
+    def run(self, steps: int, *, progress: bool = False,
+            recording: Recording | None = None) -> pd.DataFrame:
+        """Advance `steps` steps and return the step table (one row per step, from step 0).
+
+        Args:
+            steps: how many steps.
+            progress: show a progress bar.
+            recording: what to keep from now on (events, snapshots); the agent reporters are
+                chosen when the model is built.
+        """
+        if (isinstance(steps, bool) or not isinstance(steps, int | np.integer)
+                or not 0 <= steps <= MAX_STEPS):
+            raise ConfigError(f"steps: {steps!r} is not allowed; allowed: a whole number in "
+                              f"[0, {MAX_STEPS:,}]")
+        if recording is not None:
+            self.keep(recording)
         if progress:
             from tqdm.auto import trange
 
@@ -125,264 +182,93 @@ class Organization(mesa.Model):
                 self.step()
         return self.step_table()
 
-    # ------------------------------------------------------------------ set-up
-    def _populate(self) -> None:
-        """Hire the starting people into formal units and assign them to teams by skill."""
-        cfg, rng = self.cfg, self.rng
-        units = np.arange(cfg.people) // cfg.unit_size
-        rows = self.people.add(rng, cfg.people, cfg, 0, units)
-        self.create_teams(rows, units)
-        p = self.people
-        order, start, count = group_order(units, int(units.max()) + 1)
-        team_order, team_start, team_count = group_order(p.tribe[rows], self.tribes.n)
-        for slot in range(cfg.initial_ties):
-            if slot % 2 == 0:
-                target = random_members(rng, team_order, team_start, team_count, p.tribe[rows])
-            else:
-                target = random_members(rng, order, start, count, units)
-            p.add_ties(rows, target)
-        self.leadership.quality(self)
+    def keep(self, recording: Recording) -> None:
+        """Keep what `recording` says from now on (the agent reporters cannot change)."""
+        if not isinstance(recording, Recording):
+            raise ConfigError(f"recording: {recording!r} is not allowed; allowed: a Recording")
+        if recording.agents != self.recording.agents:
+            raise ConfigError(f"recording.agents: {recording.agents!r} differs from the "
+                              f"model's ({self.recording.agents!r}); allowed: choose agent "
+                              "reporters when building the model")
+        self.recording = recording
+        self.state.events.enabled = recording.events
 
-    def create_teams(self, persons: np.ndarray, groups: np.ndarray | None = None
-                     ) -> np.ndarray:
-        """Management forms teams of `team_size` from `persons` within each group (formal unit),
-        sorted by main skill, each with a mandate drawn from the market; the most skilled member
-        leads. Return the new team ids."""
-        cfg, rng, p = self.cfg, self.rng, self.people
-        groups = np.zeros(len(persons), np.int64) if groups is None else np.asarray(groups)
-        main_skill = p.skill[persons].argmax(axis=1)
-        rank = rank_within(groups, main_skill)
-        local = rank // cfg.team_size
-        per_group = np.zeros(int(groups.max()) + 1, dtype=np.int64)
-        np.maximum.at(per_group, groups, local + 1)
-        offset = np.concatenate([[0], np.cumsum(per_group)[:-1]])
-        team = offset[groups] + local
-        n_teams = int(per_group.sum())
-        theme = rng.choice(cfg.themes, size=n_teams, p=self.market.shares)
-        mandate = rng.gamma(0.3, 0.3, size=(n_teams, cfg.themes))
-        mandate[np.arange(n_teams), theme] += 1.0
-        ids = self.tribes.create(mandate, self.steps, origin=0,
-                                 overhead=self.leadership.overhead(cfg))
-        skills = group_sum(team, p.skill[persons], n_teams)
-        self.tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
-        self.move(persons, ids[team], "assigned")
-        leaders = self.tribes.member_argmax(p, p.top_skill[: p.n])[ids]
-        self.events.add(self.steps, "founded", leaders, ids, -1, "management")
-        if self.leadership.single_leader:
-            self.tribes.leader[ids] = leaders
-            self.tribes.leader_since[ids] = self.steps
-            self.events.add(self.steps, "leader_changed", leaders, ids, -1, "management")
-        return ids
-
-    # ------------------------------------------------------------------ changes of state
-    def move(self, persons: np.ndarray, to: np.ndarray, detail: str) -> None:
-        """Put `persons` (distinct) in tribes `to` (-1: none), logging who left and joined."""
-        p, tribes = self.people, self.tribes
-        persons = np.asarray(persons, dtype=np.int64)
-        to = np.asarray(to, dtype=np.int32)
-        old = p.tribe[persons]
-        changed = old != to
-        persons, old, to = persons[changed], old[changed], to[changed]
-        if len(persons) == 0:
-            return
-        out = old >= 0
-        self.events.add(self.steps, "left", persons[out], old[out], to[out], detail)
-        into = to >= 0
-        self.events.add(self.steps, "joined", persons[into], to[into], old[into], detail)
-        p.tribe[persons] = to
-        # tribe sizes follow every move, so they are never stale
-        np.subtract.at(tribes.size, old[out], 1)
-        np.add.at(tribes.size, to[into], 1)
-        p.joined[persons] = self.steps
-        # what a mover perceives of their new tribe's purpose is known at once
-        p.alignment[persons] = np.where(
-            to >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(to, 0)]), 0.0)
-        p.endorses[persons] = -1
-        for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
-            role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = -1
-
-    def found_tribes(self, founders: np.ndarray, busy: np.ndarray) -> None:
-        """Each founder starts a tribe around their passion with like-minded ties who are free
-        to move; the purpose is the co-founders' mean passion and the founder leads it."""
-        if len(founders) == 0:
-            return
-        from model.governance.membership import like_minded
-
-        p = self.people
-        owner, peer = like_minded(p, founders, self.cfg.cofound_alignment)
-        taken = busy.copy()
-        taken[founders] = True
-        free = ~taken[peer]
-        owner, peer = owner[free], peer[free]
-        peer, first = np.unique(peer, return_index=True)
-        owner = owner[first]
-        shared = group_sum(owner, p.passion[peer], len(founders)) + p.passion[founders]
-        ids = self.tribes.create(shared, self.steps, origin=1,
-                                 overhead=self.leadership.overhead(self.cfg))
-        self.move(founders, ids, "found")
-        self.move(peer, ids[owner], "cofound")
-        self.events.add(self.steps, "founded", founders, ids, -1, "bottom-up")
-        if self.leadership.single_leader:
-            self.tribes.leader[ids] = founders
-            self.tribes.leader_since[ids] = self.steps
-            self.events.add(self.steps, "leader_changed", founders, ids, -1, "founder")
-
-    def end_tribes(self, ids: np.ndarray, detail: str) -> None:
-        """Tribes `ids` cease to exist: members become unaffiliated, open items go back to the
-        backlog."""
-        if len(ids) == 0:
-            return
-        p, tribes = self.people, self.tribes
-        ending = np.zeros(tribes.n, dtype=bool)
-        ending[ids] = True
-        members = np.flatnonzero(p.tribe[: p.n] >= 0)
-        members = members[ending[p.tribe[members]]]
-        self.move(members, np.full(len(members), -1, dtype=np.int32), detail)
-        self.board.release(ending, self.steps)
-        tribes.alive[ids] = False
-        tribes.ended[ids] = self.steps
-        tribes.leader[ids] = -1
-        tribes.size[ids] = 0
-
-    def hire(self, leavers: np.ndarray) -> np.ndarray:
-        """One new hire per leaver, in the leaver's unit, introduced to the leaver's strongest
-        active ties; the membership policy then places them. Return the new rows."""
-        p, cfg = self.people, self.cfg
-        leavers = np.asarray(leavers, dtype=np.int64)
-        units = p.unit[leavers].copy()
-        strongest = np.argsort(-p.tie_w[leavers], axis=1, kind="stable")[:, : cfg.initial_ties]
-        contacts = np.take_along_axis(p.tie_to[leavers], strongest, axis=1)
-        rows = p.add(self.rng, len(leavers), cfg, self.steps, units)
-        for slot in range(contacts.shape[1]):
-            target = contacts[:, slot]
-            target = np.where(p.active[np.maximum(target, 0)], target, -1)
-            p.add_ties(rows, target)
-        self.events.add(self.steps, "hired", rows, -1, leavers, cfg.hiring)
-        self.membership.place(self, rows)
-        return rows
-
-    def sample_comembers(self, persons: np.ndarray) -> np.ndarray:
-        """A random co-member of each person's tribe, from the membership index built at
-        observe (-1 if none: unaffiliated, alone, drew themselves, or the draw has moved)."""
-        order, start, count = self.membership_index
-        uniform = self.rng.random(len(persons))
-        return kernels.comembers(persons, self.people.tribe, order, start, count, uniform)
+    def record(self) -> None:
+        """Record this step's outputs: the step table row (Mesa's DataCollector), agent
+        reporters and snapshots if kept."""
+        self.datacollector.collect(self)
+        every = self.recording.snapshot_every
+        if every and self.steps % every == 0:
+            self._snapshots.append((self.people_frame(), self.tribes_frame()))
 
     # ------------------------------------------------------------------ Mesa agents
-    def _sync_agents(self) -> None:
-        """Create Mesa agents for new people and tribes; remove from the model those of people
-        who left and of ended tribes (O(changes) calls, not O(people))."""
-        for row in range(len(self._person_agents), self.people.n):
-            self._person_agents.append(Person(self, row))
-        p = self.people
-        # only people who left since the last call can still be registered; `person(row)`
-        # keeps their view, so leavers stay inspectable
-        for row in np.flatnonzero(p.exit_step[: p.n] > self._synced_step).tolist():
-            self._person_agents[row].remove()
-        for tribe_id in range(self._tribes_synced, self.tribes.n):
-            if self.tribes.alive[tribe_id]:
-                self._tribe_agents[tribe_id] = Tribe(self, tribe_id)
-        self._tribes_synced = self.tribes.n
-        # only tribes that ended since the last call can have an agent to remove
-        tribes = self.tribes
-        for tribe_id in np.flatnonzero(tribes.ended[: tribes.n] >= self._synced_step).tolist():
-            agent = self._tribe_agents.pop(tribe_id, None)
-            if agent is not None:
-                agent.remove()
-        self._synced_step = self.steps
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every Mesa agent: a view of each active person, living tribe and community (made
+        when first asked for)."""
+        if self.views is not None:
+            self.views.sync()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """The Mesa agents by class (made when first asked for)."""
+        if self.views is not None:
+            self.views.sync()
+        return super().agents_by_type
 
     def person(self, row: int) -> Person:
-        """The Mesa agent of person `row` (also of someone who left, though it is no longer
-        among `model.agents`)."""
-        return self._person_agents[row]
+        """The Mesa agent of person `row` (also of someone who left, though it is not among
+        `model.agents`)."""
+        return self._views().person(int(row))
 
     def tribe(self, tribe_id: int) -> Tribe | None:
         """The Mesa agent of a living tribe (None if it has ended)."""
-        return self._tribe_agents.get(int(tribe_id))
+        return self._views().tribe(int(tribe_id))
+
+    @property
+    def communities_of_interest(self) -> list[Community]:
+        """One community of interest per theme."""
+        self._views().sync()
+        return [c for c in self._views().communities if c.kind == "interest"]
+
+    @property
+    def communities_of_practice(self) -> list[Community]:
+        """One community of practice per skill domain."""
+        self._views().sync()
+        return [c for c in self._views().communities if c.kind == "practice"]
+
+    def _views(self) -> Views:
+        if self.views is None:
+            raise RuntimeError("the model's views are made once it is built")
+        return self.views
 
     # ------------------------------------------------------------------ outputs
     def step_table(self) -> pd.DataFrame:
-        """One row per recorded step: the metrics in `model.metrics.METRICS`."""
-        return self.datacollector.get_model_vars_dataframe()
+        """One row per recorded step: `step` and the metrics of `model.metrics.METRICS`."""
+        table: pd.DataFrame = self.datacollector.get_model_vars_dataframe()
+        return table
 
     def event_log(self) -> pd.DataFrame:
         """Every event so far: step, event, person, tribe, other, detail."""
-        return self.events.frame()
+        return self.state.events.frame()
 
     def people_frame(self) -> pd.DataFrame:
         """One row per person who ever worked here, with their current state."""
-        p, n = self.people, self.people.n
-        frame = pd.DataFrame({
-            "person": np.arange(n), "active": p.active[:n], "tribe": p.tribe[:n],
-            "unit": p.unit[:n], "engagement": p.engagement[:n], "commitment": p.commitment[:n],
-            "fit": p.fit[:n], "alignment": p.alignment[:n], "skill_use": p.skill_use[:n],
-            "belonging": p.belonging[:n], "reputation": p.reputation[:n],
-            "recognition": p.recognition[:n], "initiative": p.initiative[:n],
-            "contribution_total": p.contribution_total[:n],
-            "main_theme": p.passion[:n].argmax(axis=1), "main_skill": p.skill[:n].argmax(axis=1),
-            "hired": p.hired[:n], "joined": p.joined[:n], "exit_step": p.exit_step[:n],
-            "exit_reason": pd.Categorical.from_codes(p.exit_reason[:n],
-                                                     list(EXIT_REASONS.values())),
-        })
-        frame.insert(0, "step", self.steps)
-        return frame
+        return frames.people_frame(self.state, self.rules)
 
     def tribes_frame(self, living_only: bool = False) -> pd.DataFrame:
         """One row per tribe that ever existed (or only the living), with its current state."""
-        t, n = self.tribes, self.tribes.n
-        counts = self.board.stage_counts(n)
-        top = np.argsort(-t.purpose[:n], axis=1, kind="stable")[:, :3]
-        frame = pd.DataFrame({
-            "tribe": np.arange(n), "alive": t.alive[:n], "size": t.size[:n],
-            "founded": t.founded[:n], "ended": t.ended[:n], "age": np.where(
-                t.alive[:n], self.steps - t.founded[:n], t.ended[:n] - t.founded[:n]),
-            "origin": pd.Categorical.from_codes(t.origin[:n], list(ORIGINS.values())),
-            "parent": t.parent[:n], "leader": t.leader[:n],
-            "value_champion": t.value_champion[:n],
-            "innovation_champion": t.innovation_champion[:n],
-            "main_theme": top[:, 0], "top_themes": [" ".join(map(str, r)) for r in top],
-            **{f"purpose_{k}": t.purpose[:n, k] for k in range(self.cfg.themes)},
-            "effectiveness": t.effectiveness[:n], "division": t.division[:n],
-            "leader_quality": t.leader_quality[:n], "conflict": t.conflict[:n],
-            "pivots": t.pivots[:n], "done_total": t.done_total[:n],
-            "value_total": t.value_total[:n],
-            **{STAGES[s]: counts[:, s] for s in range(1, 4)},
-        })
-        frame.insert(0, "step", self.steps)
-        return frame[frame["alive"]] if living_only else frame
+        return frames.tribes_frame(self.state, self.rules, living_only)
 
     def snapshots(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(people, tribes) snapshots taken every `snapshot_every` steps, stacked."""
+        """(people, tribes) snapshots taken every `recording.snapshot_every` steps, stacked."""
         if not self._snapshots:
             return self.people_frame().iloc[:0], self.tribes_frame().iloc[:0]
         people, tribes = zip(*self._snapshots, strict=True)
         return pd.concat(people, ignore_index=True), pd.concat(tribes, ignore_index=True)
 
-    def take_snapshot(self) -> None:
-        """Store a snapshot of people and tribes now."""
-        self._snapshots.append((self.people_frame(), self.tribes_frame()))
-
-    def graph(self):
-        """The social network of active people as a networkx Graph (for analysis and drawing).
-
-        Nodes carry tribe, engagement and leader; an edge's weight is the stronger of the two
-        directed ties between its ends.
-        """
-        import networkx as nx
-
-        p, n = self.people, self.people.n
-        active = np.flatnonzero(p.active[:n])
-        leaders = set(self.tribes.leader[: self.tribes.n][self.tribes.alive[: self.tribes.n]]
-                      .tolist())
-        graph = nx.Graph()
-        graph.add_nodes_from((int(i), {"tribe": int(p.tribe[i]),
-                                       "engagement": float(p.engagement[i]),
-                                       "leader": int(i) in leaders}) for i in active)
-        src = np.repeat(np.arange(n), p.tie_to.shape[1])
-        dst = p.tie_to[:n].ravel()
-        w = p.tie_w[:n].ravel()
-        ok = (dst >= 0) & (w > 0) & p.active[src] & p.active[np.maximum(dst, 0)] & (src != dst)
-        for a, b, weight in zip(src[ok].tolist(), dst[ok].tolist(), w[ok].tolist(), strict=True):
-            if not graph.has_edge(a, b) or graph[a][b]["weight"] < weight:
-                graph.add_edge(a, b, weight=weight)
-        return graph
+    def graph(self) -> Any:
+        """The social network of active people as a networkx Graph (for analysis and
+        drawing)."""
+        return frames.graph(self.state)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.arrays import gini
+from numerics.stats import gini
 from model.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
 
 
 def measure(m: ReferenceOrganization) -> dict[str, float]:
-    """Every metric of `model.metrics.METRICS` for the current step, in the same order."""
+    """`step` and every metric of `model.metrics.METRICS` for the current step, in the same order."""
     staff = m.staff
     headcount = len(staff)
     affiliated = [p for p in staff if p.tribe is not None]
@@ -56,4 +56,4 @@ def measure(m: ReferenceOrganization) -> dict[str, float]:
     }
     for name, kind in EVENT_METRICS.items():
         values[name] = sum(count for (k, _), count in m.events_step.items() if k == kind)
-    return {name: values[name] for name in METRICS}
+    return {"step": values["step"], **{metric.name: values[metric.name] for metric in METRICS}}

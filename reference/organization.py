@@ -42,6 +42,7 @@ from reference.tribe import RefTribe
 PHASES: tuple[tuple[str, str], ...] = (
     ("market.arrivals", "arrivals"),
     ("observe.fit", "observe"),
+    ("observe.standing", "standing"),
     ("orient.engagement, learning, drift", "orient"),
     ("decide.membership", "membership"),
     ("decide.exit", "exits"),
@@ -98,8 +99,10 @@ class ReferenceOrganization(mesa.Model):
         self._reset_flow_step()
         self._populate()
         self.observe()  # the initial perception, so that step 0 reports fit and alignment
+        self.standing()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in METRICS})
+            model_reporters={name: (lambda m, key=name: m.metrics[key])
+                             for name in ("step", *(metric.name for metric in METRICS))})
         self.record()
 
     # ------------------------------------------------------------------ the step
@@ -157,6 +160,9 @@ class ReferenceOrganization(mesa.Model):
             p.observe()
         for tribe in self.living:
             tribe.assess_division()
+
+    def standing(self) -> None:
+        """The reputation leaders are judged against: the mean over the staff, plus 1e-6."""
         self.reputation_ref = (sum(p.reputation for p in self.staff) / len(self.staff) + 1e-6
                                if self.staff else 1.0)
 

@@ -1,22 +1,16 @@
-"""Shared helpers for the tests."""
+"""Fixtures the tests share (helpers are in `tests/helpers.py`)."""
 
 from __future__ import annotations
 
-import numpy as np
+import os
+import shutil
+
 import pytest
 
 from model import Organization
+from tests.helpers import make
 
-
-def make(preset: str = "purposeful", seed: int = 1, **overrides) -> Organization:
-    """A small organization for a test."""
-    overrides.setdefault("people", 80)
-    return Organization(preset=preset, rng=seed, **overrides)
-
-
-def members_of(m: Organization, tribe: int) -> np.ndarray:
-    """Person rows whose tribe is `tribe`."""
-    return np.flatnonzero(m.people.tribe[: m.people.n] == tribe)
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -25,15 +19,9 @@ def small() -> Organization:
     return make()
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright: use Debian's Chromium (Playwright's own download is not reachable)."""
-    import os
-    import shutil
-
     executable = os.environ.get("CHROMIUM", CHROMIUM)
     if not shutil.which(executable) and not os.path.exists(executable):
         if os.environ.get("CI"):

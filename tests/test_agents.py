@@ -4,7 +4,8 @@ import mesa
 import numpy as np
 
 from agents import Community, Person, Tribe
-from tests.conftest import make
+from model import Recording
+from tests.helpers import make
 
 
 def test_person_agents_read_and_write_the_arrays():
@@ -97,8 +98,8 @@ def test_graph_has_active_people_and_their_ties():
 
 
 def test_snapshots_at_an_interval():
-    m = make(snapshot_every=5)
-    m.run(12)
+    m = make()
+    m.run(12, recording=Recording(snapshot_every=5))
     people, tribes = m.snapshots()
     assert sorted(people["step"].unique()) == [5, 10]
     assert sorted(tribes["step"].unique()) == [5, 10]

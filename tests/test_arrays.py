@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.arrays import first_within, group_order, matvec, rank_within, row_argmax
+from numerics.groups import first_within, group_order, rank_within
+from numerics.rows import matvec, row_argmax
 
 groups_and_keys = st.integers(1, 12).flatmap(lambda g: st.lists(
     st.tuples(st.integers(0, g - 1), st.integers(0, 5)), min_size=1, max_size=60).map(

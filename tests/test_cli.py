@@ -56,7 +56,7 @@ def test_csv_output_matches_the_python_interface(tmp_path):
     (["--set", "membership=chaos"], ["membership", "chaos", "voluntary"]),
     (["--set", "people"], ["--set", "NAME=VALUE"]),
     (["--set", "people=ten"], ["people", "ten", "allowed: a whole number in [1,"]),
-    (["--set", "record_events=maybe"], ["record_events", "maybe", "allowed: true or false"]),
+    (["--set", "effort_dist=maybe"], ["effort_dist", "maybe", "allowed: fixed, exponential, lognormal"]),
     (["--set", "min_tribe_size=50"], ["min_tribe_size", "50", "allowed:"]),
     (["--people", "-4"], ["--people", "-4", "allowed: an integer >= 1"]),
     (["--steps", "-1"], ["--steps", "-1"]),

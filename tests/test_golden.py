@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from agents import kernels
+from numerics import kernels
 from tests import golden
 
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["numba", "numpy"])
 @pytest.mark.parametrize("name", sorted(golden.CASES))
 def test_recorded_run_is_reproduced_bit_for_bit(name, compiled, monkeypatch):
-    if compiled and kernels.numba is None:
+    if compiled and not kernels.numba_available():
         pytest.skip("numba is not installed")
     monkeypatch.setattr(kernels, "COMPILED", compiled)
     recorded = golden.load(name)

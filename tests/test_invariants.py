@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from agents import Person, Tribe
 from model import PRESETS, Organization
-from model.governance import policy_names
 from model.kanban import BACKLOG, DOING, READY, REVIEW
+from model.policy import policy_names
+from tests.helpers import set_step
 
 
 def check_invariants(m: Organization) -> None:
@@ -44,7 +45,7 @@ def check_invariants(m: Organization) -> None:
     items = board.items
     on_board = items.stage[: items.n] >= READY
     assert tribes.alive[items.tribe[: items.n][on_board]].all()
-    limits = m.work.limits(m)
+    limits = m.rules.work.limits()
     if limits is not None:
         counts = board.stage_counts(nt)
         for stage in (READY, DOING, REVIEW):
@@ -153,9 +154,9 @@ def test_tribe_sizes_are_current_after_every_phase():
     for preset in sorted(PRESETS):
         m = Organization(preset=preset, rng=5, people=200)
         for _ in range(60):
-            m.steps += 1  # what mesa.Model's step wrapper does
+            set_step(m, m.steps + 1)  # what mesa.Model's step wrapper does
             for phase in m.plan:
-                phase.run(m)
+                phase.run(m.state, m.rules)
                 tribe = m.people.tribe[: m.people.n]
                 counted = np.bincount(tribe[tribe >= 0], minlength=m.tribes.n)
                 assert np.array_equal(m.tribes.size[: m.tribes.n], counted), phase.label

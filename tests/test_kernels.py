@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents import kernels
 from model import PRESETS, Organization
+from numerics import kernels
 
 numba = pytest.importorskip("numba", reason="the compiled kernels need numba (extra 'fast')")
+kernels_numba = pytest.importorskip("numerics.kernels_numba")
 
 N, THEMES, DOMAINS, SLOTS, TRIBES = 5_000, 8, 6, 8, 120
 
@@ -40,7 +41,7 @@ def both(name, *args):
     numpy_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     numba_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     return (getattr(kernels, f"_{name}_numpy")(*numpy_args), numpy_args,
-            getattr(kernels, f"_{name}_numba")(*numba_args), numba_args)
+            getattr(kernels_numba, name)(*numba_args), numba_args)
 
 
 def assert_same(a, b):
@@ -186,7 +187,7 @@ def test_group_argmax_rows(state):
 
 
 def test_comembers(state):
-    from agents.arrays import group_order
+    from numerics.groups import group_order
 
     s = state
     tribe = s["tribe"].copy()
@@ -210,9 +211,9 @@ def test_first_within(state, n_groups):
     groups = rng.integers(0, n_groups, 3_000)
     keys = rng.integers(0, 30, 3_000)  # many equal keys: row order breaks the tie
     quota = rng.integers(0, 90 if n_groups == 40 else 3, n_groups)
-    chosen = kernels._first_within_numba(groups, keys, quota)
+    chosen = kernels_numba.first_within(groups, keys, quota)
     assert np.array_equal(chosen, kernels._first_within_numpy(groups, keys, quota))
     assert 0 < chosen.sum() < len(groups)
-    from agents.arrays import rank_within
+    from numerics.groups import rank_within
 
     assert np.array_equal(chosen, rank_within(groups, keys) < quota[groups])

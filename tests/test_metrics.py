@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.arrays import gini
-from tests.conftest import make
+from numerics.stats import gini
+from tests.helpers import make
 
 
 def gini_by_pairs(values: np.ndarray) -> float:

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from model import PRESETS, Organization
+from model import PRESETS, Organization, Recording
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
@@ -33,6 +33,6 @@ def test_a_run_in_pieces_equals_a_run_in_one_go():
 
 def test_event_log_can_be_switched_off_without_changing_the_run():
     on = Organization(rng=3, people=100)
-    off = Organization(rng=3, people=100, record_events=False)
+    off = Organization(rng=3, people=100, recording=Recording(events=False))
     pd.testing.assert_frame_equal(on.run(30), off.run(30))
     assert off.event_log().empty and not on.event_log().empty

@@ -159,7 +159,7 @@ def KanbanView(model):
     by_size = living[np.argsort(-model.tribes.size[living], kind="stable")]
     options = [str(t) for t in by_size[:40]]
     tribe = chosen if chosen in options else options[0]
-    limits = model.work.limits(model)
+    limits = model.rules.work.limits()
     cards = board_columns(model, int(tribe))
     with solara.Column():
         solara.Select(label="Tribe", value=tribe, values=options, on_value=set_chosen)

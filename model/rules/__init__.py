@@ -1,0 +1,76 @@
+"""The rules of the model, one module per concern. Each module holds its phase of the step, its
+named policies (for the governance concerns) with their declared contract, the state only it
+uses and its group of parameters:
+
+    fit          observe: what people and tribes perceive; the fit function
+    orient       engagement, commitment, learning, passion drift
+    membership   who decides membership; founding; placement and team formation
+    exit         leaving the organization
+    leadership   champions, leaders (emergent, appointed, rotating, distributed), quality
+    lifecycle    tribes dissolve, split and merge
+    purpose      how purposes are made and changed (fixed, co-created, pivoting)
+    conflict     conflict within a tribe and its resolution
+    work         effort, Kanban flow, and how work reaches the tribes (pull, push)
+    hiring       replacing leavers
+
+`Rules` is the set of policies chosen for a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from model.policy import Policy, policy_class
+from model.rules import (
+    conflict,
+    exit,
+    fit,
+    hiring,
+    leadership,
+    lifecycle,
+    membership,
+    orient,
+    purpose,
+    work,
+)
+from model.rules.conflict import ConflictPolicy
+from model.rules.hiring import HiringPolicy
+from model.rules.leadership import LeadershipPolicy
+from model.rules.membership import MembershipPolicy
+from model.rules.purpose import PurposePolicy
+from model.rules.work import WorkPolicy
+
+if TYPE_CHECKING:
+    from model.config import Config
+    from model.state import State
+
+__all__ = ["Rules", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
+           "membership", "orient", "purpose", "work"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The policy chosen for each governance concern of a run."""
+
+    membership: MembershipPolicy
+    leadership: LeadershipPolicy
+    purpose: PurposePolicy
+    work: WorkPolicy
+    conflict: ConflictPolicy
+    hiring: HiringPolicy
+
+    @classmethod
+    def chosen(cls, cfg: Config) -> Rules:
+        """The policies `cfg` names, each built with the configuration."""
+        return cls(**{f.name: policy_class(f.name, getattr(cfg, f.name))(cfg)
+                      for f in fields(cls)})
+
+    def policies(self) -> tuple[Policy, ...]:
+        """The chosen policies, one per concern."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def attach(self, s: State) -> None:
+        """Let every policy create and attach its own state."""
+        for chosen in self.policies():
+            chosen.attach(s)

@@ -1,0 +1,85 @@
+"""Observe: what people and tribes perceive at the start of a step, and the fit function that
+people use to judge their own tribe and the tribes they hear of.
+
+Fit of person i in tribe t:
+
+    F = clip((w_a a + w_s u + w_b b + w_l q_t) / (w_a + w_s + w_b + w_l) - w_o min(o_t, 1), 0, 1)
+
+with alignment a = p_i . pi_t, skill use u = s_i . delta_t, belonging
+b = 1 - exp(-W / belonging_scale) (W: i's tie weight into t), leader quality q_t and overload
+o_t of the tribe. A person in no tribe has fit `unaffiliated_fit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.kanban import DOING, READY
+from model.parameters import Params, param
+
+if TYPE_CHECKING:
+    from model.rules import Rules
+    from model.state import State
+
+
+@dataclass(frozen=True)
+class FitParams(Params):
+    """How people weigh what they perceive of a tribe."""
+
+    group = "fit"
+
+    w_alignment: float = param(0.35, "weight of purpose alignment in fit", 0, 1)
+    w_skill: float = param(0.2, "weight of skill use in fit", 0, 1)
+    w_belonging: float = param(0.25, "weight of belonging in fit", 0, 1)
+    w_leader: float = param(0.2, "weight of leader quality in fit", 0, 1)
+    w_workload: float = param(0.15, "penalty per unit of overload", 0, 1)
+    belonging_scale: float = param(1.0, "tie weight inside the tribe that gives belonging "
+                                   "1-1/e", 1e-6, 1e6)
+    load_horizon: float = param(10.0, "steps of open work at current capacity a tribe carries "
+                                "without overload", 1e-6, 1e6)
+    unaffiliated_fit: float = param(0.3, "fit of a person with no tribe", 0, 1)
+
+
+def fit_in(s: State, persons: np.ndarray, tribe_ids: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """How well each person would fit in the given tribe (their own or a candidate).
+
+    Returns:
+        (fit, alignment, skill_use, belonging), one value per person.
+    """
+    cfg, tribes = s.cfg, s.tribes
+    alignment, skill_use, tie_weight = s.people.fit_terms(persons, tribe_ids, tribes)
+    belonging = 1.0 - np.exp(-tie_weight / cfg.belonging_scale, dtype=np.float32)
+    total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+    fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+           + cfg.w_belonging * belonging
+           + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+    fit -= cfg.w_workload * np.minimum(tribes.overload[tribe_ids], 1.0)
+    return np.clip(fit, 0.0, 1.0), alignment, skill_use, belonging
+
+
+def observe(s: State, rules: Rules) -> None:
+    """Tribes perceive their skill profile and load; each person perceives their fit; tribes
+    perceive their division; the membership index is rebuilt."""
+    p, tribes, items = s.people, s.tribes, s.board.items
+    open_rows = np.flatnonzero((items.stage[: items.n] == READY)
+                               | (items.stage[: items.n] == DOING))
+    open_effort = np.bincount(items.tribe[open_rows], weights=items.remaining[open_rows],
+                              minlength=tribes.n)[: tribes.n]
+    tribes.perceive(p, open_effort, s.cfg.load_horizon)
+    n = p.n
+    members = p.members()
+    p.fit[:n] = s.cfg.unaffiliated_fit
+    p.alignment[:n] = 0.0
+    p.skill_use[:n] = 0.0
+    p.belonging[:n] = 0.0
+    fit, alignment, skill_use, belonging = fit_in(s, members, p.tribe[members])
+    p.fit[members] = fit
+    p.alignment[members] = alignment
+    p.skill_use[members] = skill_use
+    p.belonging[members] = belonging
+    tribes.assess_division(p)
+    s.index_members()

@@ -1,0 +1,266 @@
+"""Leadership: champions, how a tribe gets its leader, and how good its leadership is.
+
+Every step (decide.leadership): the value champion is the member most attuned to the market
+(largest p_i . d), the innovation champion the member with the largest initiative x top skill;
+then the leadership policy chooses leaders, and leader quality is assessed:
+
+    Q(i) = a_i r_i / (r_i + r_ref)        q_t = Q(leader of t)   (0 without a leader)
+
+with alignment a_i, reputation r_i and the reference r_ref = mean reputation of active people
++ 1e-6, taken at observe (observe.standing). Founders lead the tribes they found, and the most
+skilled member leads a team management forms, when the policy has single leaders.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.tribe import NOBODY
+from model.parameters import Params, param, policy
+from model.policy import Policy, register
+from numerics.rows import matvec
+from numerics.table import Column, Table
+
+if TYPE_CHECKING:
+    from model.rules import Rules
+    from model.state import State
+
+
+@dataclass(frozen=True)
+class LeadershipParams(Params):
+    """How leaders arise and how they lead."""
+
+    group = "leadership"
+
+    leadership: str = policy("leadership", "emergent", "how a tribe gets its leader")
+    endorse_sample: int = param(1, "co-members a person meets per step when endorsing", 1, 100)
+    leader_hysteresis: float = param(0.25, "share of endorsements a challenger needs beyond "
+                                     "the leader's", 0, 100)
+    rotation_period: int = param(20, "steps between leader rotations (rotating)", 1, 1_000_000)
+    role_overhead: float = param(0.05, "share of effort spent on role governance "
+                                 "(distributed)", 0, 1)
+
+
+class Endorsements(Table):
+    """Per person: whom they back as leader, and how many back them."""
+
+    endorses = Column(np.int32, NOBODY, doc="the co-member the person backs (-1: nobody)",
+                      per_membership=True)
+    recognition = Column(np.float32, 0.0, doc="members backing the person")
+
+
+class Tenures(Table):
+    """Per tribe: since when its leader leads."""
+
+    leader_since = Column(np.int32, -1, doc="step the current leader took over (-1: never)")
+
+
+class LeadershipPolicy(Policy):
+    """How a tribe gets its leader (the contract of every leadership policy).
+
+    Attributes:
+        endorsements: per person, whom they back and how many back them.
+        tenures: per tribe, since when the leader leads.
+        reputation_ref: the reputation a leader's is judged against (observe.standing).
+    """
+
+    kind = "leadership"
+    single_leader = True  # the policy installs one leader per tribe
+
+    def attach(self, s: State) -> None:
+        """Endorsements grow with the people, tenures with the tribes."""
+        self.endorsements = Endorsements(s.people.allocated)
+        s.attach_to_people(self.endorsements)
+        self.tenures = Tenures(s.tribes.allocated)
+        s.attach_to_tribes(self.tenures)
+        self.reputation_ref = 1.0
+
+    @abstractmethod
+    def select(self, s: State) -> None:
+        """Choose, keep or remove the leaders of the living tribes."""
+
+    def overhead(self) -> float:
+        """Share of every member's effort spent on leadership itself."""
+        return 0.0
+
+    def perceive(self, s: State) -> None:
+        """The reference reputation: the mean over active people, plus 1e-6."""
+        p = s.people
+        active = p.active[: p.n]
+        self.reputation_ref = (float(p.reputation[: p.n][active].mean()) + 1e-6
+                               if active.any() else 1.0)
+
+    def person_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+        """How good each person is at leading their tribe: alignment times relative
+        reputation."""
+        p = s.people
+        reputation = p.reputation[persons]
+        quality: np.ndarray = p.alignment[persons] * reputation / (reputation
+                                                                   + self.reputation_ref)
+        return quality
+
+    def assess(self, s: State) -> None:
+        """Leader quality of every tribe: Q of its leader (0 without one)."""
+        tribes = s.tribes
+        leader = tribes.leader[: tribes.n]
+        tribes.leader_quality[: tribes.n] = np.where(
+            leader >= 0, self.person_quality(s, np.maximum(leader, 0)), 0.0)
+
+    def install(self, s: State, tribe_ids: np.ndarray, leaders: np.ndarray) -> None:
+        """Make `leaders` the leaders of `tribe_ids`, logging each real change."""
+        tribes = s.tribes
+        old = tribes.leader[tribe_ids]
+        changed = old != leaders
+        tribe_ids, leaders, old = tribe_ids[changed], leaders[changed], old[changed]
+        tribes.leader[tribe_ids] = leaders
+        self.tenures.leader_since[tribe_ids] = s.clock
+        s.events.add(s.clock, "leader_changed", leaders, tribe_ids, old, self.name)
+
+    def lead_new_tribes(self, s: State, tribe_ids: np.ndarray, founders: np.ndarray,
+                        how: str) -> None:
+        """The founders (or the people management chose) lead the new tribes, if the policy
+        has single leaders; `how` is logged ("founder", "management")."""
+        if not self.single_leader:
+            return
+        s.tribes.leader[tribe_ids] = founders
+        self.tenures.leader_since[tribe_ids] = s.clock
+        s.events.add(s.clock, "leader_changed", founders, tribe_ids, -1, how)
+
+
+@register("emergent")
+class Emergent(LeadershipPolicy):
+    """Peers recognize leaders: each member backs one co-member, switching to a better one when
+    they meet them; the most backed member leads once they clearly outrank the incumbent."""
+
+    params = ("endorse_sample", "leader_hysteresis")
+
+    def select(self, s: State) -> None:
+        """Update endorsements, count them, and let challengers take over.
+
+        Standing g_i = r_i (0.5 + 0.5 a_i). Each member meets `endorse_sample` random
+        co-members and backs one whose standing beats that of the person they back; the most
+        recognized member takes over a tribe without a leader, or when their recognition
+        exceeds the incumbent's times (1 + `leader_hysteresis`).
+        """
+        p, tribes, cfg = s.people, s.tribes, self.cfg
+        endorses, recognition = self.endorsements.endorses, self.endorsements.recognition
+        n = p.n
+        members = p.members()
+        standing = p.reputation[:n] * (0.5 + 0.5 * p.alignment[:n])
+        backed = endorses[members]
+        valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == p.tribe[members])
+        backed = np.where(valid, backed, -1)
+        best = np.where(valid, standing[np.maximum(backed, 0)], -np.inf)
+        for _ in range(cfg.endorse_sample):
+            peer = s.comembers(members)
+            better = (peer >= 0) & (standing[np.maximum(peer, 0)] > best)
+            backed[better] = peer[better]
+            best[better] = standing[peer[better]]
+        endorses[members] = backed
+        recognition[:n] = np.bincount(backed[backed >= 0], minlength=n)[:n]
+        living = tribes.living()
+        challenger = tribes.member_argmax(p, recognition[:n])[living]
+        incumbent = tribes.leader[living]
+        rec_challenger = recognition[np.maximum(challenger, 0)]
+        rec_incumbent = np.where(incumbent >= 0, recognition[np.maximum(incumbent, 0)], 0.0)
+        wins = (challenger >= 0) & (rec_challenger > 0) & (
+            (incumbent < 0) | (rec_challenger > rec_incumbent * (1 + cfg.leader_hysteresis)))
+        self.install(s, living[wins], challenger[wins])
+
+
+@register("appointed")
+class Appointed(LeadershipPolicy):
+    """Management appoints the most skilled member of a leaderless tribe; the leader stays
+    until they leave the tribe."""
+
+    def select(self, s: State) -> None:
+        """Fill vacancies with the member of highest skill (then tenure)."""
+        p, tribes = s.people, s.tribes
+        living = tribes.living()
+        vacant = living[tribes.leader[living] < 0]
+        if len(vacant) == 0:
+            return
+        # on equal skill the lowest row wins: rows are in hiring order, so the longest tenure
+        choice = tribes.member_argmax(p, p.top_skill[: p.n])[vacant]
+        self.install(s, vacant[choice >= 0], choice[choice >= 0])
+
+
+@register("rotating")
+class Rotating(LeadershipPolicy):
+    """The lead passes to a random member every `rotation_period` steps."""
+
+    params = ("rotation_period",)
+
+    def select(self, s: State) -> None:
+        """Rotate where the term is over or the post is vacant (never to the same person)."""
+        p, tribes = s.people, s.tribes
+        living = tribes.living()
+        due = living[(tribes.leader[living] < 0)
+                     | (s.clock - self.tenures.leader_since[living] >= self.cfg.rotation_period)]
+        if len(due) == 0:
+            return
+        lottery = s.rng.random(p.n)
+        lottery[tribes.leader[due][tribes.leader[due] >= 0]] = -1.0
+        choice = tribes.member_argmax(p, lottery)[due]
+        self.install(s, due[choice >= 0], choice[choice >= 0])
+
+
+@register("distributed")
+class Distributed(LeadershipPolicy):
+    """No single leader: roles are distributed; leadership quality is that of the role holders
+    (the two champions); role governance costs `role_overhead` of effort."""
+
+    params = ("role_overhead",)
+    single_leader = False
+
+    def overhead(self) -> float:
+        """Role governance meetings cost `role_overhead` of everyone's effort."""
+        return self.cfg.role_overhead
+
+    def select(self, s: State) -> None:
+        """Remove any single leader (roles replace the post)."""
+        tribes = s.tribes
+        living = tribes.living()
+        led = living[tribes.leader[living] >= 0]
+        self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
+
+    def assess(self, s: State) -> None:
+        """Mean quality of the value and innovation champions."""
+        tribes = s.tribes
+        total = np.zeros(tribes.n)
+        holders = np.zeros(tribes.n)
+        for role in (tribes.value_champion, tribes.innovation_champion):
+            holder = role[: tribes.n]
+            has = holder >= 0
+            total += np.where(has, self.person_quality(s, np.maximum(holder, 0)), 0.0)
+            holders += has
+        tribes.leader_quality[: tribes.n] = np.divide(total, holders, out=np.zeros_like(total),
+                                                      where=holders > 0)
+
+
+def pick_champions(s: State) -> None:
+    """The value champion is the member most attuned to the market; the innovation champion
+    the member with the most initiative and skill."""
+    p, tribes = s.people, s.tribes
+    n = p.n
+    market_fit = matvec(p.passion[:n], s.market.demand.astype(np.float32))
+    tribes.value_champion[: tribes.n] = tribes.member_argmax(p, market_fit)
+    craft = p.initiative[:n] * p.top_skill[:n]
+    tribes.innovation_champion[: tribes.n] = tribes.member_argmax(p, craft)
+
+
+def observe_standing(s: State, rules: Rules) -> None:
+    """The reputation leaders are judged against, as people stand at the start of the step."""
+    rules.leadership.perceive(s)
+
+
+def decide(s: State, rules: Rules) -> None:
+    """Leadership overhead for this step; champions; the policy chooses leaders; quality."""
+    s.tribes.overhead[: s.tribes.n] = rules.leadership.overhead()
+    pick_champions(s)
+    rules.leadership.select(s)
+    rules.leadership.assess(s)

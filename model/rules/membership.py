@@ -1,0 +1,275 @@
+"""Membership and founding: who decides which tribe a person belongs to, how tribes are founded
+bottom-up, and how management places people and forms teams.
+
+Voluntary choice (`choose_voluntarily`): a person reconsiders with probability
+`consider_rate`, hears of one tribe through a community of interest and one through a tie,
+and estimates their fit there with the fit function (`model.rules.fit`). Then, in this order:
+switch if the better candidate beats their fit by `switch_threshold`; found a tribe if every
+option is below `found_threshold` (probability `found_rate` x initiative), taking along
+like-minded ties; leave a tribe whose fit is below `leave_threshold`.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.person import People
+from agents.tribe import Origin
+from model.parameters import Params, param, policy
+from model.policy import Policy, register
+from model.rules.fit import fit_in
+from numerics.groups import group_sum, rank_within
+from numerics.rows import row_dot
+
+if TYPE_CHECKING:
+    from model.rules import Rules
+    from model.state import State
+
+
+@dataclass(frozen=True)
+class MembershipParams(Params):
+    """Who decides membership, and when people move or found tribes."""
+
+    group = "membership"
+
+    membership: str = policy("membership", "voluntary", "who decides tribe membership")
+    consider_rate: float = param(0.1, "probability a person reconsiders membership in a step",
+                                 0, 1)
+    switch_threshold: float = param(0.08, "fit gain needed to switch tribe", 0, 1)
+    found_threshold: float = param(0.4, "best available fit below which a person may found a "
+                                   "tribe", 0, 1)
+    found_rate: float = param(0.1, "probability of founding, times initiative, when unfit", 0,
+                              1)
+    leave_threshold: float = param(0.25, "fit below which a member leaves the tribe", 0, 1)
+    cofound_alignment: float = param(0.8, "passion alignment a tie needs to co-found", 0, 1)
+    approval_rate: float = param(0.3, "probability management approves a move out of one's "
+                                 "unit (hybrid)", 0, 1)
+
+
+class MembershipPolicy(Policy):
+    """Who decides which tribe a person belongs to (the contract of every membership
+    policy)."""
+
+    kind = "membership"
+
+    @abstractmethod
+    def decide(self, s: State, rules: Rules) -> None:
+        """The moves people make (or may make) this step."""
+
+    @abstractmethod
+    def place(self, s: State, rules: Rules, persons: np.ndarray) -> None:
+        """What happens to unaffiliated people: newcomers and those whose tribe ended."""
+
+    @abstractmethod
+    def self_organizing(self) -> bool:
+        """Whether people sort themselves: a divided tribe may then split."""
+
+
+@register("voluntary")
+class Voluntary(MembershipPolicy):
+    """People join, switch, found and leave tribes by their own choice."""
+
+    params = ("consider_rate", "switch_threshold", "found_threshold", "found_rate",
+              "leave_threshold", "cofound_alignment")
+
+    def decide(self, s: State, rules: Rules) -> None:
+        """Some people reconsider: they compare their fit with two tribes they hear of."""
+        choose_voluntarily(s, rules, approval=1.0)
+
+    def place(self, s: State, rules: Rules, persons: np.ndarray) -> None:
+        """Newcomers and people whose tribe ended look for a tribe themselves."""
+
+    def self_organizing(self) -> bool:
+        """Yes."""
+        return True
+
+
+@register("assigned")
+class Assigned(MembershipPolicy):
+    """Management assigns people to teams by skill; nobody moves by choice."""
+
+    def decide(self, s: State, rules: Rules) -> None:
+        """No voluntary moves."""
+
+    def place(self, s: State, rules: Rules, persons: np.ndarray) -> None:
+        """Management puts each unplaced person in the team whose work best uses their skills."""
+        assign_by_skill(s, rules, persons)
+
+    def self_organizing(self) -> bool:
+        """No: management, not the members, decides who works where."""
+        return False
+
+
+@register("hybrid")
+class Hybrid(Voluntary):
+    """The formal organization beside the voluntary one: a move into a tribe led from one's own
+    formal unit needs no approval; every other move or founding is approved by management with
+    `approval_rate`; management places newcomers."""
+
+    params = (*Voluntary.params, "approval_rate")
+
+    def decide(self, s: State, rules: Rules) -> None:
+        """Voluntary choices; those leaving one's unit approved with probability
+        `approval_rate`."""
+        choose_voluntarily(s, rules, approval=self.cfg.approval_rate, within_unit_free=True)
+
+    def place(self, s: State, rules: Rules, persons: np.ndarray) -> None:
+        """Management places newcomers and orphans by skill."""
+        assign_by_skill(s, rules, persons)
+
+
+def choose_voluntarily(s: State, rules: Rules, approval: float,
+                       within_unit_free: bool = False) -> None:
+    """Switch, found or leave, for the people who reconsider this step.
+
+    Each move happens only with probability `approval` (one draw per person); with
+    `within_unit_free`, a switch into a tribe whose leader is in the person's formal unit needs
+    no approval.
+    """
+    p, tribes, cfg, rng = s.people, s.tribes, s.cfg, s.rng
+    n = p.n
+    consider = np.flatnonzero(p.active[:n] & (rng.random(n) < cfg.consider_rate))
+    if len(consider) == 0:
+        return
+    current = p.tribe[consider]
+    current_fit = p.fit[consider]
+    best_tribe = np.full(len(consider), -1, dtype=np.int32)
+    best_fit = np.full(len(consider), -np.inf, dtype=np.float32)
+    for candidate in (s.communities.tribe_heard_of(rng, p, tribes, consider),
+                      tribe_of_a_tie(rng, p, consider)):
+        valid = np.flatnonzero((candidate >= 0) & (candidate != current))
+        if len(valid) == 0:
+            continue
+        fit = fit_in(s, consider[valid], candidate[valid])[0]
+        better = fit > best_fit[valid]
+        best_fit[valid[better]] = fit[better]
+        best_tribe[valid[better]] = candidate[valid[better]]
+    approved = rng.random(len(consider)) < approval
+    may_switch = approved
+    if within_unit_free:
+        leader = np.where(best_tribe >= 0, tribes.leader[np.maximum(best_tribe, 0)], -1)
+        same_unit = (leader >= 0) & (p.unit[np.maximum(leader, 0)] == p.unit[consider])
+        may_switch = approved | same_unit
+    switch = may_switch & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
+    unfit = np.maximum(current_fit, best_fit) < cfg.found_threshold
+    found = (approved & ~switch & unfit
+             & (rng.random(len(consider)) < cfg.found_rate * p.initiative[consider]))
+    leave = (approved & ~switch & ~found & (current >= 0)
+             & (current_fit < cfg.leave_threshold))
+    s.move(consider[switch], best_tribe[switch], "switch")
+    s.leave_all(consider[leave], "leave")
+    busy = np.zeros(n, dtype=bool)
+    busy[consider[switch | leave]] = True
+    found_tribes(s, rules, consider[found], busy)
+
+
+def tribe_of_a_tie(rng: np.random.Generator, p: People, persons: np.ndarray) -> np.ndarray:
+    """The tribe of one random tie of each person (-1 if that slot is empty or unaffiliated)."""
+    slot = rng.integers(0, p.tie_to.shape[1], size=len(persons))
+    target = p.tie_to[persons, slot]
+    tribe = p.tribe[target]
+    heard: np.ndarray = np.where((target >= 0) & (p.tie_w[persons, slot] > 0), tribe, -1)
+    return heard
+
+
+def like_minded(p: People, founders: np.ndarray, threshold: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(founder position, person) pairs: ties of each founder whose passions align with the
+    founder's at least `threshold` and better than with their current tribe."""
+    targets = p.tie_to[founders]
+    slots = np.flatnonzero(((targets >= 0) & (p.tie_w[founders] > 0)).ravel())
+    owner, peer = slots // targets.shape[1], targets.ravel()[slots]
+    fit = row_dot(p.passion[founders[owner]], p.passion[peer])
+    keep = (fit >= threshold) & (fit > p.alignment[peer]) & p.active[peer]
+    return owner[keep], peer[keep]
+
+
+def found_tribes(s: State, rules: Rules, founders: np.ndarray, busy: np.ndarray) -> None:
+    """Each founder starts a tribe around their passion with like-minded ties who are free to
+    move (a person claimed by several founders follows the first); the purpose is
+    norm(p_founder + sum of the co-founders' passions), and the founder leads it as the
+    leadership policy allows."""
+    if len(founders) == 0:
+        return
+    p = s.people
+    owner, peer = like_minded(p, founders, s.cfg.cofound_alignment)
+    taken = busy.copy()
+    taken[founders] = True
+    free = ~taken[peer]
+    owner, peer = owner[free], peer[free]
+    peer, first = np.unique(peer, return_index=True)
+    owner = owner[first]
+    shared = group_sum(owner, p.passion[peer], len(founders)) + p.passion[founders]
+    ids = s.create_tribes(shared, Origin.FOUNDED, overhead=rules.leadership.overhead())
+    s.move(founders, ids, "found")
+    s.move(peer, ids[owner], "cofound")
+    s.events.add(s.clock, "founded", founders, ids, -1, "bottom-up")
+    rules.leadership.lead_new_tribes(s, ids, founders, "founder")
+
+
+def assign_by_skill(s: State, rules: Rules, persons: np.ndarray) -> None:
+    """Place each person in the best skill match among `pull_candidates` random living teams
+    with room below `max_tribe_size`; a team fills up in order of the persons' rows. Whoever
+    finds no room after three rounds of draws goes to new teams management forms."""
+    p, tribes, cfg, rng = s.people, s.tribes, s.cfg, s.rng
+    persons = persons[p.active[persons] & (p.tribe[persons] < 0)]
+    for _ in range(3):
+        living = tribes.living()
+        if len(persons) == 0 or len(living) == 0:
+            break
+        options = living[rng.integers(0, len(living), size=(len(persons), cfg.pull_candidates))]
+        match = np.einsum("ik,ijk->ij", p.skill[persons], tribes.demand[options])
+        match[tribes.size[options] >= cfg.max_tribe_size] = -np.inf
+        pick = match.argmax(axis=1)
+        row = np.arange(len(persons))
+        chosen = options[row, pick]
+        room = cfg.max_tribe_size - tribes.size[chosen]
+        placed = np.isfinite(match[row, pick]) & (rank_within(chosen, row) < room)
+        s.move(persons[placed], chosen[placed], "assigned")
+        persons = persons[~placed]
+    if len(persons):
+        create_teams(s, rules, persons)
+
+
+def create_teams(s: State, rules: Rules, persons: np.ndarray,
+                 groups: np.ndarray | None = None) -> np.ndarray:
+    """Management forms teams of `team_size` from `persons` within each group (formal unit),
+    sorted by main skill, each with a mandate drawn from the market; the most skilled member
+    leads, as the leadership policy allows. Return the new team ids.
+
+    A mandate is norm(h + e_theta) with theta drawn with the market's shares and
+    h_k ~ Gamma(0.3, 0.3); a team's skill demand is its members' summed skills, normalized.
+    """
+    cfg, rng, p, tribes = s.cfg, s.rng, s.people, s.tribes
+    groups = np.zeros(len(persons), np.int64) if groups is None else np.asarray(groups)
+    main_skill = p.skill[persons].argmax(axis=1)
+    rank = rank_within(groups, main_skill)
+    local = rank // cfg.team_size
+    per_group = np.zeros(int(groups.max()) + 1, dtype=np.int64)
+    np.maximum.at(per_group, groups, local + 1)
+    offset = np.concatenate([[0], np.cumsum(per_group)[:-1]])
+    team = offset[groups] + local
+    n_teams = int(per_group.sum())
+    theme = rng.choice(cfg.themes, size=n_teams, p=s.market.shares)
+    mandate = rng.gamma(0.3, 0.3, size=(n_teams, cfg.themes))
+    mandate[np.arange(n_teams), theme] += 1.0
+    ids = s.create_tribes(mandate, Origin.INITIAL, overhead=rules.leadership.overhead())
+    skills = group_sum(team, p.skill[persons], n_teams)
+    tribes.demand[ids] = skills / skills.sum(axis=1, keepdims=True)
+    s.move(persons, ids[team], "assigned")
+    leaders = tribes.member_argmax(p, p.top_skill[: p.n])[ids]
+    s.events.add(s.clock, "founded", leaders, ids, -1, "management")
+    rules.leadership.lead_new_tribes(s, ids, leaders, "management")
+    return ids
+
+
+def decide(s: State, rules: Rules) -> None:
+    """The membership policy: voluntary moves, then placement of the unaffiliated."""
+    rules.membership.decide(s, rules)
+    p = s.people
+    rules.membership.place(s, rules, np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0)))
+

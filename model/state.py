@@ -1,0 +1,150 @@
+"""The state that several rules change, and the doors through which they change it.
+
+Every rule receives this object. It holds the people, the tribes, the communities, the market,
+the boards and the event log, the step's clock and random generator, and the few values one
+phase hands to a later one in the same step (declared below, not attached ad hoc). Every change
+of membership goes through `move`; tribes begin at `create_tribes` and end at `end_tribes`.
+It is not the Mesa model: `model.organization.Organization` composes it and nothing here calls
+back into the model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.community import Communities
+from agents.person import NO_TRIBE, People
+from agents.tribe import NOBODY, Origin, Tribes
+from model.events import EventLog
+from model.kanban import Board
+from model.market import Market
+from numerics import kernels
+from numerics.groups import group_order
+from numerics.rows import row_dot
+from numerics.table import Table
+
+if TYPE_CHECKING:
+    from model.config import Config
+
+EMPTY = np.empty(0, dtype=np.int64)
+
+
+class State:
+    """The organization's state during a run.
+
+    Attributes:
+        cfg: the configuration.
+        rng: the run's one random generator (Mesa's `model.rng`).
+        clock: the current step (0 while setting up).
+        people, tribes, communities: the agents' state.
+        market, board: the environment: demand and the work items on the tribes' boards.
+        events: the event log.
+        index: the membership index (people sorted by tribe, `group_order(tribe + 1)`), rebuilt
+            at observe; random co-members are drawn from it for the rest of the step.
+        arrived: items that arrived this step (market phase, read by the metrics).
+        leavers: people who left the organization this step (exit phase, read by hiring).
+        metrics: the metrics of the last recorded step.
+    """
+
+    def __init__(self, cfg: Config, rng: np.random.Generator, events: bool = True) -> None:
+        self.cfg = cfg
+        self.rng = rng
+        self.clock = 0
+        self.people = People(cfg.people, cfg.themes, cfg.domains, cfg.tie_slots)
+        self.tribes = Tribes(max(16, cfg.people // 4), cfg.themes, cfg.domains)
+        self.communities = Communities(cfg.interest_threshold, cfg.practice_threshold)
+        self.market = Market(rng, cfg)
+        self.board = Board(cfg.themes, cfg.domains)
+        self.events = EventLog(events)
+        self.index: tuple[np.ndarray, np.ndarray, np.ndarray] = (EMPTY, EMPTY, EMPTY)
+        self.arrived = 0
+        self.leavers = EMPTY
+        self.metrics: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ membership
+    def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str) -> None:
+        """Put `persons` (distinct) in tribes `to` (-1: none), logging who left and joined.
+
+        Tribe sizes follow at once; what a mover perceives of their new tribe's purpose is
+        known at once; columns declared per membership go back to their fill value, and roles
+        a mover held in the tribe they left are vacated.
+        """
+        p, tribes = self.people, self.tribes
+        persons = np.asarray(persons, dtype=np.int64)
+        to = np.broadcast_to(np.asarray(to, dtype=np.int32), persons.shape)
+        old = p.tribe[persons]
+        changed = old != to
+        persons, old, to = persons[changed], old[changed], to[changed]
+        if len(persons) == 0:
+            return
+        out = old >= 0
+        self.events.add(self.clock, "left", persons[out], old[out], to[out], detail)
+        into = to >= 0
+        self.events.add(self.clock, "joined", persons[into], to[into], old[into], detail)
+        p.tribe[persons] = to
+        np.subtract.at(tribes.size, old[out], 1)
+        np.add.at(tribes.size, to[into], 1)
+        p.joined[persons] = self.clock
+        p.alignment[persons] = np.where(
+            to >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(to, 0)]), 0.0)
+        for table in (p, *p.attached):
+            for name, column in table.columns.items():
+                if column.per_membership:
+                    table.array(name)[persons] = column.fill
+        for table in (tribes, *tribes.attached):
+            for name, column in table.columns.items():
+                if column.role:
+                    role = table.array(name)
+                    role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = column.fill
+
+    def leave_all(self, persons: np.ndarray, detail: str) -> None:
+        """`persons` leave their tribes and belong to none."""
+        self.move(persons, NO_TRIBE, detail)
+
+    def create_tribes(self, purposes: np.ndarray, origin: Origin,
+                      parents: np.ndarray | None = None, overhead: float = 0.0) -> np.ndarray:
+        """New tribes, one per row of `purposes`, founded now; return their ids."""
+        return self.tribes.create(purposes, self.clock, origin, parents, overhead)
+
+    def end_tribes(self, ids: np.ndarray, detail: str) -> None:
+        """Tribes `ids` cease to exist: members become unaffiliated, open items go back to the
+        backlog."""
+        if len(ids) == 0:
+            return
+        p, tribes = self.people, self.tribes
+        ending = np.zeros(tribes.n, dtype=bool)
+        ending[ids] = True
+        members = p.members()
+        members = members[ending[p.tribe[members]]]
+        self.leave_all(members, detail)
+        self.board.release(ending, self.clock)
+        tribes.alive[ids] = False
+        tribes.ended[ids] = self.clock
+        tribes.leader[ids] = NOBODY
+        tribes.size[ids] = 0
+
+    # ------------------------------------------------------------------ co-members
+    def index_members(self) -> None:
+        """Rebuild the membership index from the people's tribes."""
+        p = self.people
+        self.index = group_order(p.tribe[: p.n] + 1, self.tribes.n + 1)
+
+    def comembers(self, persons: np.ndarray) -> np.ndarray:
+        """A random co-member of each person's tribe, from the membership index (-1 if none:
+        unaffiliated, alone, drew themselves, or the draw has moved since the index was
+        built)."""
+        order, start, count = self.index
+        uniform = self.rng.random(len(persons))
+        peers: np.ndarray = kernels.comembers(persons, self.people.tribe, order, start, count,
+                                              uniform)
+        return peers
+
+    def attach_to_people(self, table: Table) -> None:
+        """Make a rule's own per-person table grow with the people."""
+        self.people.attach(table)
+
+    def attach_to_tribes(self, table: Table) -> None:
+        """Make a rule's own per-tribe table grow with the tribes."""
+        self.tribes.attach(table)

@@ -1,0 +1,214 @@
+"""The compiled twins of `numerics.kernels`: the same loops, compiled with numba.
+
+Imported only when a kernel is first called with numba in use (see `numerics.kernels`), so
+that importing the model does not load numba. Each function performs the same floating-point
+operations in the same order as its numpy twin, so results agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True)
+
+@_jit
+def fit_terms(persons, tribe_ids, passion, purpose, skill, demand, tribe, tie_to,
+                     tie_w):
+    count = len(persons)
+    alignment = np.empty(count, np.float32)
+    skill_use = np.empty(count, np.float32)
+    tie_weight = np.empty(count, np.float32)
+    for r in range(count):
+        i, t = persons[r], tribe_ids[r]
+        s = passion[i, 0] * purpose[t, 0]
+        for j in range(1, passion.shape[1]):
+            s += passion[i, j] * purpose[t, j]
+        alignment[r] = s
+        s = skill[i, 0] * demand[t, 0]
+        for j in range(1, skill.shape[1]):
+            s += skill[i, j] * demand[t, j]
+        skill_use[r] = s
+        w = tie_w[i, 0] * np.float32(tribe[tie_to[i, 0]] == t)
+        for j in range(1, tie_to.shape[1]):
+            w += tie_w[i, j] * np.float32(tribe[tie_to[i, j]] == t)
+        tie_weight[r] = w
+    return alignment, skill_use, tie_weight
+
+@_jit
+def learn(skill, active, engagement, tribe, demand, threshold, practice_rate,
+                 doing_rate):
+    n, k = skill.shape
+    zero, one = np.float32(0), np.float32(1)
+    mass = np.zeros(k)
+    weighted = np.zeros(k)
+    for i in range(n):
+        if active[i]:
+            for j in range(k):
+                s = skill[i, j]
+                if s >= threshold:
+                    mass[j] += np.float64(s)
+                    weighted[j] += np.float64(s * s)
+    expert = np.zeros(k, np.float32)
+    for j in range(k):
+        if mass[j] > 0:
+            expert[j] = np.float32(weighted[j] / mass[j])
+    top = np.empty(n, np.float32)
+    push_rate, pull_rate = np.float32(practice_rate), np.float32(doing_rate)
+    for i in range(n):
+        push = push_rate * engagement[i]
+        pull = pull_rate * engagement[i]
+        t = tribe[i]
+        best = zero
+        for j in range(k):
+            s = skill[i, j]
+            gain = zero
+            if active[i] and s >= threshold:
+                gain = push * max(expert[j] - s, zero)
+            if doing_rate > 0 and t >= 0:
+                gain += (pull * demand[t, j]) * (one - s)
+            s = min(s + gain, one)
+            skill[i, j] = s
+            best = s if j == 0 else max(best, s)
+        top[i] = best
+    return top
+
+@_jit
+def drift(passion, members, purpose, tribe, rate):
+    rate = np.float32(rate)
+    k = passion.shape[1]
+    wearing = np.empty(k, np.float32)
+    for i in members:
+        t = tribe[i]
+        for j in range(k):
+            wearing[j] = passion[i, j] + rate * (purpose[t, j] - passion[i, j])
+        square = wearing[0] * wearing[0]
+        for j in range(1, k):
+            square += wearing[j] * wearing[j]
+        norm = np.sqrt(square)
+        for j in range(k):
+            passion[i, j] = wearing[j] / norm if norm > 0 else wearing[j]
+
+@_jit
+def group_weighted_sum(rows, groups, values, weights, n_groups):
+    out = np.zeros((n_groups, values.shape[1]))
+    for r in range(len(groups)):
+        i, g, w = rows[r], groups[r], weights[r]
+        for j in range(values.shape[1]):
+            out[g, j] += np.float64(values[i, j] * w)
+    return out
+
+@_jit
+def mixed_dot(left, rows, right, right_rows):
+    out = np.empty(len(rows))
+    for r in range(len(rows)):
+        i, t = rows[r], right_rows[r]
+        s = np.float64(left[i, 0]) * right[t, 0]
+        for j in range(1, left.shape[1]):
+            s += np.float64(left[i, j]) * right[t, j]
+        out[r] = s
+    return out
+
+
+@_jit
+def strengthen_ties(tie_to, tie_w, workers, partners, growth):
+    growth = np.float32(growth)
+    for r in range(len(workers)):
+        i, partner = workers[r], partners[r]
+        slot = -1
+        for j in range(tie_to.shape[1]):
+            if tie_to[i, j] == partner:
+                slot = j
+                break
+        if slot >= 0:
+            current = tie_w[i, slot]
+            tie_w[i, slot] = current + growth * (np.float32(1) - current)
+            continue
+        slot = 0
+        for j in range(1, tie_to.shape[1]):
+            if tie_w[i, j] < tie_w[i, slot]:
+                slot = j
+        if tie_w[i, slot] < growth:
+            tie_to[i, slot] = partner
+            tie_w[i, slot] = growth
+
+
+@_jit
+def best_candidates(seen, slots, item_purpose, tribe_purpose, item_needs,
+                           tribe_profile):
+    count = seen.shape[0]
+    claimed = np.empty(count, seen.dtype)
+    best = np.empty(count, np.float32)
+    for r in range(count):
+        t = slots[r]
+        for c in range(seen.shape[1]):
+            i = seen[r, c]
+            a = item_purpose[i, 0] * tribe_purpose[t, 0]
+            for j in range(1, item_purpose.shape[1]):
+                a += item_purpose[i, j] * tribe_purpose[t, j]
+            b = item_needs[i, 0] * tribe_profile[t, 0]
+            for j in range(1, item_needs.shape[1]):
+                b += item_needs[i, j] * tribe_profile[t, j]
+            score = a + b
+            if c == 0 or score > best[r]:
+                claimed[r], best[r] = i, score
+    return claimed, best
+
+
+@_jit
+def first_within(groups, keys, quota):
+    n_groups = len(quota)
+    count = np.zeros(n_groups, np.int64)
+    for g in groups:
+        count[g] += 1
+    start = np.zeros(n_groups + 1, np.int64)
+    for g in range(n_groups):
+        start[g + 1] = start[g] + count[g]
+    order = np.empty(len(groups), np.int64)  # rows by group, in row order within a group
+    fill = start[:-1].copy()
+    for r in range(len(groups)):
+        order[fill[groups[r]]] = r
+        fill[groups[r]] += 1
+    chosen = np.zeros(len(groups), np.bool_)
+    for g in range(n_groups):
+        rows = order[start[g]:start[g + 1]]
+        if count[g] > 64:
+            rows = rows[np.argsort(keys[rows], kind="mergesort")][: max(quota[g], 0)]
+        elif count[g] > quota[g]:
+            # stable sort of the group's rows by key (insertion sort: the group is small)
+            rows = rows.copy()
+            for i in range(1, len(rows)):
+                row = rows[i]
+                j = i - 1
+                while j >= 0 and keys[rows[j]] > keys[row]:
+                    rows[j + 1] = rows[j]
+                    j -= 1
+                rows[j + 1] = row
+            rows = rows[: max(quota[g], 0)]
+        for row in rows:
+            chosen[row] = True
+    return chosen
+
+@_jit
+def group_argmax_rows(rows, groups, values, n_groups):
+    winner = np.full(n_groups, -1, np.int64)
+    best = np.empty(n_groups, values.dtype)
+    for r in range(len(rows)):
+        g, v = groups[r], values[rows[r]]
+        if winner[g] < 0 or v > best[g]:
+            winner[g], best[g] = rows[r], v
+    return winner
+
+@_jit
+def comembers(persons, tribe, order, start, count, uniform):
+    peers = np.full(len(persons), -1, np.int64)
+    for r in range(len(persons)):
+        i = persons[r]
+        group = tribe[i] + 1
+        if group <= 0 or group >= len(count) or count[group] == 0:
+            continue
+        pick = min(start[group] + np.int64(uniform[r] * count[group]), len(order) - 1)
+        peer = order[pick]
+        if peer != i and tribe[peer] == tribe[i]:
+            peers[r] = peer
+    return peers

@@ -1,0 +1,16 @@
+"""Summary statistics of a population."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, 1 = one holds all; 0 if all zero)."""
+    n = len(values)
+    total = float(values.sum(dtype=np.float64))
+    if n == 0 or total <= 0:
+        return 0.0
+    ordered = np.sort(values).astype(np.float64)
+    weights = 2 * np.arange(1, n + 1) - n - 1
+    return float(weights @ ordered / (n * total))

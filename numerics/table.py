@@ -1,0 +1,137 @@
+"""Columnar state: tables of declared, typed columns, one row per individual.
+
+A `Table` subclass declares its columns as class attributes (`passion = Column(np.float32,
+0.0, ("themes",))`); every instance holds one numpy array per column under the column's name,
+grown by doubling so that appending rows costs amortized O(1). Tables whose rows are the same
+individuals (a rule's own state about people, say) are attached to the table that owns the
+rows and grow, and shrink, with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+S = TypeVar("S", bound=np.generic)
+
+
+class Column(Generic[S]):
+    """A declared column: dtype, fill value of new rows, trailing shape and meaning.
+
+    Args:
+        dtype: the numpy scalar type of the column.
+        fill: the value of a new row.
+        shape: trailing dimensions; an entry may name a dimension of the table ("themes").
+        doc: what the column holds.
+        per_membership: the value belongs to the person's current membership, and goes back
+            to `fill` when the person changes tribe (see `model.state.State.move`).
+        role: the value is a person holding a role in this row's tribe, vacated (set to
+            `fill`) when that person leaves the tribe.
+    """
+
+    name: str
+
+    def __init__(self, dtype: type[S], fill: Any, shape: tuple[int | str, ...] = (), *,
+                 doc: str = "", per_membership: bool = False, role: bool = False) -> None:
+        self.dtype = dtype
+        self.fill = fill
+        self.shape = shape
+        self.doc = doc
+        self.per_membership = per_membership
+        self.role = role
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, table: None, owner: type) -> Column[S]: ...
+
+    @overload
+    def __get__(self, table: Table, owner: type) -> NDArray[S]: ...
+
+    def __get__(self, table: Table | None, owner: type) -> Column[S] | NDArray[S]:
+        # a non-data descriptor: an instance finds its array in its own __dict__ first, so
+        # this runs only for the class (the declaration) or before the table is built
+        if table is None:
+            return self
+        raise AttributeError(f"{owner.__name__}.{self.name} is not allocated")
+
+
+class Table:
+    """Struct-of-arrays storage of declared columns with amortized growth.
+
+    Attributes:
+        n: rows in use.
+        allocated: rows allocated.
+        dims: named trailing dimensions (e.g. themes=8).
+    """
+
+    columns: ClassVar[dict[str, Column[Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, Column[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            declared.update({name: value for name, value in vars(klass).items()
+                             if isinstance(value, Column)})
+        cls.columns = declared
+
+    def __init__(self, capacity: int = 16, **dims: int) -> None:
+        self.dims = dims
+        self.n = 0
+        self.allocated = max(int(capacity), 1)
+        self.attached: list[Table] = []
+        for name, column in self.columns.items():
+            self.__dict__[name] = np.full((self.allocated, *self._shape(column)), column.fill,
+                                          dtype=column.dtype)
+
+    def _shape(self, column: Column[Any]) -> tuple[int, ...]:
+        return tuple(self.dims[d] if isinstance(d, str) else d for d in column.shape)
+
+    def array(self, name: str) -> np.ndarray:
+        """The whole (allocated) array of column `name`."""
+        array: np.ndarray = self.__dict__[name]
+        return array
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of column `name`."""
+        return self.array(name)[: self.n]
+
+    def attach(self, table: Table) -> None:
+        """Make `table` (same rows, same count) grow and shrink with this one."""
+        if table.n != self.n:
+            raise ValueError(f"attach: the table has {table.n} rows; allowed: {self.n} (the "
+                             "rows of the table it attaches to)")
+        self.attached.append(table)
+
+    def append(self, count: int) -> np.ndarray:
+        """Add `count` rows holding the fill values (in attached tables too); return their
+        indices."""
+        needed = self.n + count
+        if needed > self.allocated:
+            capacity = max(needed, 2 * self.allocated)
+            for name, column in self.columns.items():
+                grown = np.full((capacity, *self._shape(column)), column.fill,
+                                dtype=column.dtype)
+                grown[: self.n] = self.array(name)[: self.n]
+                self.__dict__[name] = grown
+            self.allocated = capacity
+        rows = np.arange(self.n, needed)
+        self.n = needed
+        for table in self.attached:
+            table.append(count)
+        return rows
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where `mask` (over the first n rows) is False, preserving order (in
+        attached tables too)."""
+        kept = int(mask.sum())
+        for name in self.columns:
+            column = self.array(name)
+            column[:kept] = column[: self.n][mask]
+            column[kept: self.n] = self.columns[name].fill
+        self.n = kept
+        for table in self.attached:
+            table.keep(mask)

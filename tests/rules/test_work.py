@@ -1,0 +1,222 @@
+"""Work, Kanban flow and the work policies (model/rules/work.py).
+
+Each mechanism has a test that fails if it breaks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.kanban import BACKLOG, DOING, GONE, READY, REVIEW
+from model.rules.work import innovate
+from tests.helpers import (
+    add_items,
+    make,
+    new_tribes,
+    observe,
+    reconfigure,
+    run_phase,
+    set_step,
+)
+
+
+def test_the_innovation_champion_raises_effectiveness_by_their_drive():
+    m = make(innovation_rate=0.1, innovation_decay=0.05, max_effectiveness=2.0)
+    observe(m)
+    run_phase(m, "decide.leadership")
+    p, t = m.people, m.tribes
+    living = t.living()
+    champion = t.innovation_champion[living].copy()
+    assert (champion >= 0).all()
+    alone = living[0]
+    t.innovation_champion[alone] = -1  # a tribe without a champion falls back toward 1
+    effectiveness = m.rules.work.record.effectiveness
+    effectiveness[living] = 1.5
+    innovate(m.state, m.rules)
+    drive = p.initiative[champion] * p.top_skill[champion]
+    expected = 1.5 + 0.1 * drive * (2.0 - 1.5)
+    expected[0] = 1.5 - 0.05 * (1.5 - 1.0)
+    assert np.allclose(effectiveness[living], expected, rtol=1e-6)
+    # a more driven champion raises effectiveness faster
+    assert np.ptp(drive[1:]) > 0.05
+
+
+def test_pull_never_exceeds_wip_limits():
+    m = make(people=150, wip_ready=2, wip_doing=1, wip_review=1, arrival_rate=0.3)
+    for _ in range(60):
+        m.step()
+        counts = m.board.stage_counts(m.tribes.n)
+        assert counts[:, READY].max() <= 2
+        assert counts[:, DOING].max() <= 1
+        assert counts[:, REVIEW].max() <= 1
+    assert m.metrics["done_total"] > 0
+
+
+def test_push_piles_up_work_beyond_any_limit():
+    m = make("hierarchy", people=150, arrival_rate=0.3)
+    m.run(40)
+    counts = m.board.stage_counts(m.tribes.n)
+    assert counts[:, DOING].max() > 10
+    assert m.board.count(BACKLOG) == 0  # management pushes the whole backlog
+
+
+def test_work_needs_a_peer_to_confirm_it():
+    m = make(people=60, min_tribe_size=1, max_tribe_size=2, consider_rate=0.0,
+             exit_base=0.0, exit_sensitivity=0.0, grace_period=1000, merge_check_rate=0.0)
+    # everyone alone in a tribe of one
+    ids = new_tribes(m, m.people.passion[: m.people.n])
+    m.state.move(np.arange(m.people.n), ids, "test")
+    m.run(40)
+    assert m.metrics["done_total"] == 0
+    assert m.board.count(REVIEW) > 0
+
+
+def test_items_move_oldest_first_in_every_column_and_done_work_delivers_value():
+    # ODD 3.8 flow: oldest items (earliest to enter their column) first within a column
+    m = make(people=80, review_rate=0.25, wip_review=6, wip_doing=4, cost_of_delay=0.1)
+    tribe = 0
+    assert m.tribes.size[tribe] == 8  # confirms floor(0.25 * 8 + U) = 2 items a step
+    set_step(m, 20)
+    # rows in an order unrelated to age
+    review = add_items(m, tribe, REVIEW, [9, 2, 7, 1, 5, 3], value=2.0)
+    finished = add_items(m, tribe, DOING, [8, 3, 6, 4], remaining=0.0)
+    ready = add_items(m, tribe, READY, [6, 9, 2, 8, 5])
+    m.board.items.wip_age[review] = [4, 5, 6, 7, 8, 9]
+    items = m.board.items
+    uid = {name: items.uid[rows].copy() for name, rows in
+           (("review", review), ("finished", finished), ("ready", ready))}
+    run_phase(m, "act.flow")
+    stage_of = dict(zip(items.uid[: items.n].tolist(), items.stage[: items.n].tolist(),
+                        strict=True))
+    # review -> done: the two oldest (entered at 1 and 2) are confirmed
+    done = [stage_of.get(u, GONE) == GONE for u in uid["review"]]
+    assert done == [False, True, False, True, False, False]
+    # 6 - 4 = 2 free review slots: the two oldest finished items (3 and 4) go to review
+    assert [stage_of[u] for u in uid["finished"]] == [DOING, REVIEW, DOING, REVIEW]
+    # 4 - 2 = 2 free doing slots: the two oldest ready items (2 and 5) start
+    assert [stage_of[u] for u in uid["ready"]] == [READY, READY, DOING, READY, DOING]
+    # a done item delivers value (0.5 + 0.5 alignment) exp(-cost_of_delay lead time)
+    assert m.board.value_step == pytest.approx(2.0 * (np.exp(-0.1 * 5) + np.exp(-0.1 * 7)),
+                                               rel=1e-5)
+    assert m.board.lead_time_step == 5 + 7
+
+
+def test_review_confirms_about_review_rate_times_size_items_a_step():
+    m = make(people=40, review_rate=0.3)
+    sizes = [1, 2, 5, 20]
+    ids = new_tribes(m, np.eye(m.cfg.themes, dtype=np.float32)[: len(sizes)])
+    start = 0
+    for tribe, size in zip(ids, sizes, strict=True):
+        m.state.move(np.arange(start, start + size), np.full(size, tribe, np.int32), "test")
+        start += size
+    steps = 400
+    for tribe, size in zip(ids, sizes, strict=True):
+        add_items(m, tribe, REVIEW, np.zeros((int(0.3 * size) + 1) * steps + 10))
+    done = np.zeros((steps, len(ids)))
+    for step in range(steps):
+        before = m.tribes.done_total[ids].copy()
+        run_phase(m, "act.flow")
+        done[step] = m.tribes.done_total[ids] - before
+    expected = 0.3 * np.array(sizes)
+    assert (done[:, 0] == 0).all()  # a tribe of one cannot confirm its own work
+    for k in range(1, len(sizes)):
+        assert set(np.unique(done[:, k])) <= {np.floor(expected[k]), np.floor(expected[k]) + 1}
+        assert abs(done[:, k].mean() - expected[k]) < 0.12
+
+
+def test_lower_wip_limit_shortens_lead_time():
+    def lead(wip):
+        m = make(people=200, wip_doing=wip, wip_ready=wip, seed=2)
+        table = m.run(200)
+        done = table["throughput"].iloc[100:].sum()
+        return (table["lead_time"].iloc[100:] * table["throughput"].iloc[100:]).sum() / done
+
+    assert lead(1) < lead(8)
+
+
+def test_backlog_items_expire_after_their_shelf_life():
+    m = make(people=50, arrival_rate=1.0, shelf_life=5)
+    m.run(20)
+    assert m.metrics["expired_total"] > 0
+    items = m.board.items
+    backlog = items.stage[: items.n] == BACKLOG
+    assert (m.steps - items.since[: items.n][backlog] < 5).all()
+
+
+def test_ties_grow_by_working_together_and_decay_otherwise():
+    m = make(consider_rate=0.0, conflict_threshold=1.0, split_division=1.0, exit_base=0.0,
+             exit_sensitivity=0.0)
+    p = m.people
+
+    def inside_weight():
+        n = p.n
+        inside = p.tribe[p.tie_to[:n]] == p.tribe[:n, None]
+        return float((p.tie_w[:n] * inside).sum())
+
+    before = inside_weight()
+    m.run(20)
+    assert inside_weight() > 1.5 * before
+    # no growth, and nothing else that adds ties: no exits, so no hires introduced to contacts
+    idle = make(tie_decay=0.1, tie_growth=0.0, exit_base=0.0, exit_sensitivity=0.0,
+                consider_rate=0.0, hiring="none")
+    start = idle.people.tie_w[: idle.people.n].sum()
+    idle.run(10)
+    assert np.isclose(idle.people.tie_w[: idle.people.n].sum(), start * 0.9**10, rtol=1e-4)
+
+
+def test_cost_of_delay_lowers_delivered_value_only():
+    def run(cost):
+        m = make(people=150, purpose="co_created", cost_of_delay=cost, seed=4)
+        m.run(60)
+        return m.metrics["done_total"], m.metrics["value_total"]
+
+    done_free, value_free = run(0.0)
+    done_costly, value_costly = run(0.2)
+    assert done_free == done_costly > 0
+    assert value_costly < 0.5 * value_free
+
+
+def test_juggling_more_items_than_members_costs_progress():
+    def progress(cost):
+        m = make("hierarchy", people=60, arrival_rate=2.0, seed=6)
+        m.run(2)
+        reconfigure(m, switch_cost=cost)
+        items = m.board.items
+        doing = np.flatnonzero(items.stage[: items.n] == DOING)
+        before = items.remaining[doing].copy()
+        run_phase(m, "act.work")
+        tribe = items.tribe[doing]
+        moved = np.bincount(tribe, weights=before - items.remaining[doing], minlength=m.tribes.n)
+        size = np.maximum(m.tribes.size[: m.tribes.n], 1)
+        per_member = np.bincount(tribe, minlength=m.tribes.n) / size
+        return moved, per_member
+
+    free, per_member = progress(0.0)
+    costly, _ = progress(1.0)
+    busy = (per_member > 1) & (free > 0)
+    assert busy.any()
+    assert np.allclose(costly[busy] / free[busy], 1 / (1 + (per_member[busy] - 1)), rtol=1e-3)
+
+
+def test_coordination_cost_lowers_capacity_per_member():
+    m = make(people=200, coordination_cost=0.2)
+    m.run(3)
+    p, t = m.people, m.tribes
+    living = t.living()
+    members = p.tribe[: p.n] >= 0
+    effort = np.bincount(p.tribe[: p.n][members], weights=p.engagement[: p.n][members]
+                         * (1 - t.overhead[p.tribe[: p.n][members]]), minlength=t.n)
+    expected = (effort[living] * m.rules.work.record.effectiveness[living]
+                / (1 + 0.2 * (t.size[living] - 1)))
+    run_phase(m, "act.work")
+    assert np.allclose(t.capacity[living], expected, rtol=1e-4)
+
+
+def test_innovation_champions_raise_effectiveness():
+    quiet = make(innovation_rate=0.0)
+    quiet.run(30)
+    assert np.allclose(quiet.rules.work.record.effectiveness[quiet.tribes.living()], 1.0)
+    busy = make(innovation_rate=0.2)
+    busy.run(30)
+    effectiveness = busy.rules.work.record.effectiveness[busy.tribes.living()]
+    assert effectiveness.mean() > 1.2 and effectiveness.max() <= busy.cfg.max_effectiveness
