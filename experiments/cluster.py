@@ -3,6 +3,7 @@ worker runs this client's code, and stream the runs through a bounded window."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import traceback
 from collections.abc import Iterator
@@ -10,65 +11,131 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from experiments import task as task_module
-from experiments.experiment import ExperimentError
+from experiments.experiment import ExperimentError, named, shown
 from experiments.provenance import differences, environment
 from experiments.task import Outcome, Task
+
+SCHEMES = ("tcp", "tls", "ws", "wss")  # the comms that reach a scheduler in another process
+_ALLOWED = "tcp://HOST:PORT (or tls:// or wss:// with certificates in Dask's configuration)"
 
 
 @contextmanager
 def dask_client(scheduler: str | None, dask_workers: int | None, connect_timeout: float,
                 here: dict[str, Any]) -> Iterator[Any]:
     """A client of a Dask cluster (an existing scheduler, or a local cluster started for this
-    sweep) whose workers all run this client's model source and key package versions.
+    sweep, listening on 127.0.0.1 only) whose workers all run this client's model source and
+    key package versions. An existing scheduler must answer Dask's handshake within
+    `connect_timeout` seconds, before the client is made.
+
+    Dask unpickles what the scheduler sends: a scheduler is trusted like one's own shell.
 
     Raises:
-        ExperimentError: the scheduler cannot be reached or has no workers, or its workers run
-            other code.
+        ExperimentError: the address is not one Dask can reach from here, the server does not
+            answer as a Dask scheduler, it has no workers, or its workers run other code.
     """
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         check_address(scheduler)
+        identify(scheduler, connect_timeout)
     with ExitStack() as stack:
         cluster = None
         if scheduler is None:
             # no dashboard; the scheduler's HTTP server (health and metrics routes, which
-            # cannot be turned off) on a free port: dashboard_address=None would still bind
-            # port 8787 (dask/distributed#8136)
+            # cannot be turned off) on a free port of 127.0.0.1: ":0" would serve it on every
+            # interface, and dashboard_address=None would still bind port 8787
+            # (dask/distributed#8136)
             cluster = stack.enter_context(LocalCluster(
                 n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=":0", scheduler_kwargs={"dashboard": False}))
+                dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}))
         try:
             client = stack.enter_context(Client(scheduler or cluster,
                                                 timeout=f"{connect_timeout}s"))
         except OSError as error:
-            raise ExperimentError(f"--scheduler {scheduler}: cannot connect ({error})") \
+            raise ExperimentError(f"--scheduler {named(scheduler)}: cannot connect ({error})") \
                 from None
         check_workers(client, here, connect_timeout)
         yield client
 
 
 def check_address(scheduler: str) -> None:
-    """A scheduler address Dask can connect to: [SCHEME://]HOST:PORT with a known scheme.
+    """A scheduler address Dask can connect to from here: [SCHEME://]HOST:PORT with a scheme
+    of `SCHEMES`; tls:// and wss:// only with TLS certificates in Dask's configuration.
 
     Raises:
         ExperimentError: it is not one.
     """
     from distributed.comm import parse_address
     from distributed.comm.addressing import parse_host_port
-    from distributed.comm.registry import get_backend
+    from distributed.security import Security
 
+    where = f"--scheduler: {shown(scheduler)}"
     try:
         scheme, location = parse_address(scheduler)
-        get_backend(scheme)
-        if scheme != "inproc":
-            host, _ = parse_host_port(location)
-            if not host:
-                raise ValueError("no host name")
+        if scheme not in SCHEMES:
+            raise ValueError(f"the scheme {scheme!r} cannot reach a scheduler in another "
+                             "process" if scheme == "inproc" else
+                             f"unknown address scheme {scheme!r}")
+        host, _ = parse_host_port(location)
+        if not host:
+            raise ValueError("no host name")
     except ValueError as error:
-        raise ExperimentError(f"--scheduler: {scheduler!r} is not a scheduler address "
-                              f"({error}); allowed: tcp://HOST:PORT (or tls://, ws://, "
-                              "wss://)") from None
+        raise ExperimentError(f"{where} is not a scheduler address ({error}); allowed: "
+                              f"{_ALLOWED}") from None
+    if scheme in ("tls", "wss") and \
+            Security().get_connection_args("client").get("ssl_context") is None:
+        raise ExperimentError(f"{where} needs TLS certificates, and Dask's configuration has "
+                              "none (distributed.comm.tls.ca-file, .client.cert, .client.key); "
+                              f"allowed: {_ALLOWED}")
+
+
+def identify(scheduler: str, timeout: float) -> None:
+    """Check that `scheduler` answers Dask's handshake and says it is a scheduler, each step
+    within `timeout` seconds (a server that accepts and never answers would otherwise hold
+    the client for ever; one that is not Dask can make it try to allocate exabytes).
+
+    Raises:
+        ExperimentError: it cannot be reached, does not answer in time, or is not a Dask
+            scheduler.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    args = Security().get_connection_args("client")
+    where = f"--scheduler {named(scheduler)}"
+
+    async def ask() -> Any:
+        try:
+            comm = await asyncio.wait_for(connect(scheduler, timeout=timeout, **args),
+                                          timeout + 1)
+        except TimeoutError:  # before OSError: it is one
+            raise ExperimentError(f"{where}: did not answer Dask's handshake within "
+                                  f"{timeout:g} s; is it a Dask scheduler?") from None
+        except OSError as error:
+            raise ExperimentError(f"{where}: cannot connect ({error})") from None
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        except TimeoutError:
+            raise ExperimentError(f"{where}: did not answer within {timeout:g} s; is it a "
+                                  "Dask scheduler?") from None
+        finally:
+            comm.abort()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # its own event loop
+        try:
+            answer = thread.submit(asyncio.run, ask()).result()
+        except ExperimentError:
+            raise
+        except Exception as error:  # noqa: BLE001  (whatever a foreign server makes Dask raise)
+            raise ExperimentError(f"{where}: not a Dask scheduler (its answer made Dask raise "
+                                  f"{type(error).__name__}: {error})") from None
+    kind = answer.get("type") if isinstance(answer, dict) else None
+    if kind != "Scheduler":
+        raise ExperimentError(f"{where}: not a Dask scheduler (it says it is "
+                              f"{shown(kind or answer)}); allowed: a scheduler's address")
 
 
 def check_workers(client: Any, here: dict[str, Any], timeout: float) -> None:

@@ -104,11 +104,17 @@ class Store:
         Raises:
             ExperimentError: one line naming the first path that is not.
         """
-        if not self.root.exists():
-            if self.root.is_symlink():
-                raise ExperimentError(f"{display(self.root)}: is a broken symbolic link")
+        try:
+            info = os.stat(self.root)  # the folder the user named may itself be a link
+        except FileNotFoundError:
+            if os.path.lexists(self.root):
+                raise ExperimentError(f"{display(self.root)}: is a broken symbolic link") \
+                    from None
             return
-        if not self.root.is_dir():  # the folder the user named may itself be a link
+        except OSError as error:
+            raise ExperimentError(f"{display(self.root)}: cannot use it ({reason(error)})") \
+                from None
+        if not stat.S_ISDIR(info.st_mode):
             raise ExperimentError(f"{display(self.root)}: exists and is not a folder")
         for folder in (self.runs, self.steps, self.failed, self.corrupt):
             if os.path.lexists(folder):

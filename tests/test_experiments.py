@@ -23,11 +23,11 @@ from experiments import (
     Store,
     conditions,
     load_experiment,
+    provenance,
     replicate_seeds,
     run_sweep,
     summarize,
 )
-from experiments import provenance
 from experiments import task as task_module
 from experiments.analysis import bounds, draw_figures, format_summary, interval, write_summary
 
@@ -165,7 +165,7 @@ def test_a_folder_whose_files_disagree_on_a_columns_type_still_loads(tmp_path):
     out = tmp_path / "out"
     run_sweep(load_experiment(write(tmp_path, text)), out, workers=0, progress=False)
     # a file as an older version wrote it: a whole-number level stored as an integer
-    first = sorted((out / "runs").glob("*.parquet"))[0]
+    first = min((out / "runs").glob("*.parquet"))
     frame = pd.read_parquet(first)
     frame["outside_option"] = 0
     frame.to_parquet(first, index=False)
@@ -222,8 +222,8 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
      ["factors.wip_doin", "no such parameter", "wip_doing"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\npreset = ['anarchy']\n",
      ["factors.preset", "anarchy", "hierarchy"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'lhs'\n[factors]\n"
-     "outside_option = { low = 0.6, high = 0.2 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'lhs'\n[factors]\n"
+     "outside_option = { low = 0.6, high = 0.2 }\n"),
      ["factors.outside_option", "must be below"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'random'\n",
      ["experiment.design", "random", "grid", "sobol"]),
@@ -242,32 +242,32 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
      ["experiment.stpes", "unknown key"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npeople = -3\n",
      ["base", "people", "-3"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "preset = \"__import__('os').system('echo hacked')\"\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "preset = \"__import__('os').system('echo hacked')\"\n"),
      ["factors.preset", "neither a list"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "outside_option = { low = 0.2, high = 0.6 }\n", ["factors.outside_option", "grid"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "membership = { low = 0.2, high = 0.6 }\n", ["factors.membership", "numeric"]),
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "outside_option = { low = 0.2, high = 0.6 }\n"), ["factors.outside_option", "grid"]),
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "membership = { low = 0.2, high = 0.6 }\n"), ["factors.membership", "numeric"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[extra]\nx = 1\n",
      ["extra", "unknown table"]),
     ("[experiment]\nsteps = 5\nreplicates = = 1\n", ["not valid TOML", "line 3"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npreset = 'hierarchy'\n",
      ["base.preset", "experiment.preset"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n"),
      ["condition", "min_tribe_size", "max_tribe_size"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 12\n"
-     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 12\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n"),
      ["experiment.samples", "12 is not a power of two", "'sobol'", "8 or 16"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 1\n"
-     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 1\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n"),
      ["experiment.samples", "1 is not a power of two", "e.g. 2"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
-     "preset = ['hierarchy', 'matrix']\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
+     "preset = ['hierarchy', 'matrix']\n"),
      ["experiment.baseline", "anarchy", "preset=hierarchy", "preset=matrix"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'preset=chaos'\n"
-     "[factors]\npreset = ['hierarchy', 'matrix']\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'preset=chaos'\n"
+     "[factors]\npreset = ['hierarchy', 'matrix']\n"),
      ["experiment.baseline", "no condition has preset=chaos"]),
 ])
 def test_malformed_experiment_files_are_refused_with_the_key_or_line(tmp_path, text, words):
@@ -336,7 +336,7 @@ def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as cluster:
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         report = run_sweep(experiment, tmp_path / "tcp", scheduler=cluster.scheduler_address,
                            progress=False)
@@ -353,7 +353,7 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
     packages = provenance.package_versions(provenance.KEY_PACKAGES)
     try:
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=":0") as cluster:
+                                      host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
             address = cluster.scheduler_address
             # this client has other model source: refused before anything is written
             monkeypatch.setattr(provenance, "code_version",
@@ -398,14 +398,15 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
         for word in ("--scheduler", repr(address), reason, "tcp://HOST:PORT"):
             assert word in str(error.value)
     with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0") as cluster:
-        with pytest.raises(ExperimentError, match="has no workers"):
-            run_sweep(experiment, tmp_path / "out", scheduler=cluster.scheduler_address,
-                      progress=False, connect_timeout=1)
+                                  dashboard_address="127.0.0.1:0") as cluster, \
+            pytest.raises(ExperimentError, match="has no workers"):
+        run_sweep(experiment, tmp_path / "out", scheduler=cluster.scheduler_address,
+                  progress=False, connect_timeout=1)
     assert not (tmp_path / "out").exists()  # nothing written before the cluster answers
     result = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep",
                              str(write(tmp_path, SMALL)), "--out", str(tmp_path / "out"),
-                             "--scheduler", "foo"], capture_output=True, text=True, timeout=120)
+                             "--scheduler", "foo"], capture_output=True, text=True, check=False,
+                            timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--scheduler: 'foo' is not a scheduler address" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -484,7 +485,8 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
     process.wait()
     stored = len(Store(out).done())
     assert 3 <= stored < 24, "the sweep was not interrupted part-way"
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     assert f"{24 - stored} runs stored" in result.stdout or len(Store(out).done()) == 24
     expected = {f"c{c:05d}-r{r:04d}" for c in range(4) for r in range(6)}
@@ -700,17 +702,18 @@ def test_sweep_and_summarize_from_the_command_line(tmp_path):
     out = tmp_path / "out"
     cli = [sys.executable, str(ROOT / "run.py")]
     result = subprocess.run(cli + ["sweep", str(path), "--out", str(out), "--workers", "1",
-                                   "--quiet"], capture_output=True, text=True, timeout=300)
+                                   "--quiet"], capture_output=True, text=True, check=False,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert "12 runs stored" in result.stdout and "runs/hour" in result.stdout
     result = subprocess.run(cli + ["summarize", str(out)], capture_output=True, text=True,
-                            timeout=300)
+                            check=False, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "throughput" in result.stdout and (out / "figures" / "time_series.png").exists()
     bad = write(tmp_path, SMALL.replace('"hierarchy", "purposeful"', '"hierarchy", "chaos"'),
                 "bad.toml")
     result = subprocess.run(cli + ["sweep", str(bad), "--out", str(tmp_path / "bad")],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "factors.preset" in result.stderr and "chaos" in result.stderr
     assert not (tmp_path / "bad").exists()
@@ -719,7 +722,7 @@ def test_sweep_and_summarize_from_the_command_line(tmp_path):
 def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
     run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
               progress=False)
-    first = sorted((tmp_path / "out" / "runs").glob("*.parquet"))[0]
+    first = min((tmp_path / "out" / "runs").glob("*.parquet"))
     frame = pd.read_parquet(first)
     frame["code"] = "0123456789abcdef-older"
     frame.to_parquet(first, index=False)
@@ -731,9 +734,8 @@ def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
 def test_a_folder_another_sweep_is_writing_to_is_refused(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     out = tmp_path / "out"
-    with Store(out).owned():
-        with pytest.raises(ExperimentError, match="another sweep is writing"):
-            run_sweep(experiment, out, workers=0, progress=False)
+    with Store(out).owned(), pytest.raises(ExperimentError, match="another sweep is writing"):
+        run_sweep(experiment, out, workers=0, progress=False)
     assert run_sweep(experiment, out, workers=0, progress=False).stored == 12
 
 

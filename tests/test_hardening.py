@@ -185,8 +185,8 @@ def test_an_out_name_that_is_not_utf8_is_written(tmp_path):
     result = cli_process("--steps", "3", "--people", "10", "--out", out)
     assert result.returncode == 0, result.stderr
     assert sorted(os.listdir(out)) == [b"config.json", b"events.parquet", b"steps.parquet"]
-    assert len(pd.read_parquet(os.path.join(out, b"steps.parquet").decode(
-        "utf-8", "surrogateescape"))) == 4
+    with open(os.path.join(out, b"steps.parquet"), "rb") as file:
+        assert len(pd.read_parquet(file)) == 4
     assert b"run-\\xff" in result.stdout  # named, not a UnicodeEncodeError
 
 
@@ -256,7 +256,7 @@ def test_inputs_once_accepted_silently_are_refused(tmp_path, monkeypatch, args, 
                                   ["sweep", "x" * 10_000, "--out", "y"],
                                   ["summarize", "x" * 10_000]])
 def test_a_huge_bad_value_is_not_echoed_whole(args):
-    line = refused(*cli(*args)[::2], "10,000")
+    line = refused(*cli(*args)[::2], "characters")  # shortened, saying how long it was
     assert len(line) < 500
 
 
