@@ -31,6 +31,7 @@ from experiments.experiment import MAX_STEPS, ExperimentError, named, shown
 from experiments.files import check_replaceable, display, replace_folder, write_new
 from model import DEFAULT_PRESET, PRESETS, Config, ConfigError, Organization, Recording
 from model.config import allowed_values, describe_parameters, unknown_parameter
+from model.metrics import BY_NAME, summarize_run
 from model.presets import PRESET_SUMMARIES
 
 DEFAULT_STEPS = 600  # pull presets settle after about 300 steps; the summary is the second half
@@ -43,6 +44,10 @@ OUTPUTS = ("config.json", *(f"{table}.{ext}" for table in
 # options of the command line that are not parameters, though their names might suggest so
 _NOT_PARAMETERS = {"seed": "--seed", "steps": "--steps", "preset": "--preset",
                    "record_events": "--no-events", "snapshot_every": "--snapshot-every"}
+# the metrics a run's summary prints (their meaning, unit and summary: model.metrics)
+SUMMARY = ("throughput", "lead_time", "wip", "backlog", "value", "retention", "exits_total",
+           "engagement", "alignment", "tribes", "tribe_size_mean", "unaffiliated",
+           "leader_changes", "gini_contribution")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -221,30 +226,14 @@ def parse_overrides(pairs: list[str], people: int | None) -> dict[str, object]:
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """A short summary: the mean over the second half of the run and the final value."""
-    later = table[table["step"] > table["step"].max() / 2]
-    rows = {
-        "throughput (items/step)": ("throughput", "mean"),
-        "lead time (steps)": ("lead_time", "mean"),
-        "WIP (items)": ("wip", "mean"),
-        "backlog (items)": ("backlog", "mean"),
-        "value delivered (per step)": ("value", "mean"),
-        "retention": ("retention", "last"),
-        "exits (total)": ("exits_total", "last"),
-        "engagement": ("engagement", "mean"),
-        "alignment": ("alignment", "mean"),
-        "tribes": ("tribes", "mean"),
-        "tribe size (mean)": ("tribe_size_mean", "mean"),
-        "unaffiliated (share)": ("unaffiliated", "mean"),
-        "leader changes (per step)": ("leader_changes", "mean"),
-        "Gini of contribution": ("gini_contribution", "last"),
-    }
-    values = {}
-    for label, (column, how) in rows.items():
-        series = later[column] if len(later) else table[column]
-        values[label] = series.iloc[-1] if how == "last" else series.mean()
-    return pd.DataFrame({"value": values}).rename_axis(
-        f"second half of {int(table['step'].max())} steps")
+    """The run summary of the headline metrics over the second half of the run, one row each:
+    its value and how it is summarized (both as `model.metrics` declares them)."""
+    summary = summarize_run(table, warmup=0.5)
+    rows = {f"{m.label} ({m.unit})": {"value": summary[m.name], "summary": m.kind}
+            for m in (BY_NAME[name] for name in SUMMARY)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
+        f"steps {summary['window_start']:.0f}-{summary['window_end']:.0f} of "
+        f"{int(table['step'].iloc[-1])}")
 
 
 def run_main(argv: list[str]) -> int:
@@ -299,8 +288,10 @@ def run_main(argv: list[str]) -> int:
             raise UsageError(f"--out: {error}") from None
     if not args.quiet:
         print(f"{args.preset}: {config.people} people, {args.steps} steps, seed {args.seed}")
-        with pd.option_context("display.float_format", lambda x: f"{x:,.3f}"):
-            print(summarize(table).to_string())
+        summary = summarize(table)
+        print(f"{summary.index.name}:")
+        for label, row in summary.iterrows():
+            print(f"  {label:<31} {row['value']:>10,.3f}  {row['summary']}")
         if out is not None:
             print(f"wrote {display(out)}: {', '.join(written)}")
     return 0

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# the code that determines a run's numbers: the model, how a run is made and how it is summarized
-SOURCE = ("model", "agents", "numerics", "experiments/summary.py", "experiments/task.py")
+# the code that determines a run's numbers: the model (its metrics module holds the run
+# summary) and how a sweep makes a run
+SOURCE = ("model", "agents", "numerics", "experiments/task.py")
 # packages recorded in a results folder's manifest
 PACKAGES = ("numpy", "numba", "pandas", "mesa", "pyarrow", "scipy", "salib", "networkx", "dask",
             "distributed", "matplotlib")

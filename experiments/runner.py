@@ -1,8 +1,9 @@
 """Running a sweep: every condition x replicate, on local processes or a Dask cluster, streamed
 to disk, resumable, with failed runs recorded instead of stopping the sweep.
 
-The parts: `task` (one run), `summary` (the run summary), `pool` (local processes with crash
-isolation), `processes` (plumbing), `cluster` (the Dask client), `store` (the results folder).
+The parts: `task` (one run, summarized by `model.metrics.summarize_run`), `pool` (local
+processes with crash isolation), `processes` (plumbing), `cluster` (the Dask client), `store`
+(the results folder).
 """
 
 from __future__ import annotations

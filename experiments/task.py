@@ -14,7 +14,7 @@ import pyarrow as pa
 from experiments.designs import Condition, factor_names, replicate_seeds
 from experiments.experiment import Experiment
 from experiments.provenance import environment
-from experiments.summary import summarize_run
+from model.metrics import summarize_run
 
 FAULT = "PURPOSEFUL_SWEEP_FAULT"  # environment variable of the fault injection for tests
 

@@ -666,8 +666,9 @@ def test_summary_has_intervals_and_paired_differences(tmp_path):
     assert "paired difference" in text and label in text
     written = write_summary(summary, tmp_path / "out") + draw_figures(tmp_path / "out", summary)
     names = {p.name for p in written}
-    assert {"summary.csv", "paired.csv", "throughput_retention.png",
-            "throughput_retention.svg", "time_series.png", "time_series.svg"} <= names
+    assert {"summary.csv", "paired-preset=hierarchy.csv", "estimates.png", "estimates.svg",
+            "paired-preset=hierarchy.png", "paired-preset=hierarchy.svg", "time_series.png",
+            "time_series.svg"} <= names
     assert pd.read_csv(tmp_path / "out" / "summary.csv").shape[0] == len(summary.estimates)
 
 
@@ -728,7 +729,8 @@ def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
     frame.to_parquet(first, index=False)
     summary = summarize(tmp_path / "out")
     assert len(summary.codes) == 2
-    assert format_summary(summary).startswith("warning: the runs come from 2 code versions")
+    assert any(line.startswith("warning: the runs come from 2 code versions")
+               for line in format_summary(summary).splitlines())
 
 
 def test_a_folder_another_sweep_is_writing_to_is_refused(tmp_path):
@@ -784,3 +786,81 @@ def test_the_experiments_package_has_no_import_loop():
         graph[path.stem] = uses - {path.stem, "__init__"}
     del graph["__init__"]
     assert list(graphlib.TopologicalSorter(graph).static_order())  # CycleError if a loop
+
+
+# ---------------------------------------------------------------------- what summaries say
+def test_summaries_name_the_window_and_how_every_metric_is_summarized(tmp_path):
+    from model.metrics import BY_NAME
+
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.window == (16, 30) and summary.steps == 30  # warm-up 0.5 of 30 steps
+    for table in (summary.estimates, summary.paired):  # read from the metric declarations
+        assert set(table["metric"]) == {m for m in BY_NAME if m in set(table["metric"])}
+        assert len(set(table["metric"])) >= 30
+        assert all(row.summary == BY_NAME[row.metric].kind and row.unit == BY_NAME[row.metric].unit
+                   for row in table.itertuples())
+    text = format_summary(summary)
+    for words in ("window: steps 16-30 of 30", "95% CI, Student t over replicates",
+                  "throughput (items/step): mean over the window",
+                  "retention (share): value at the last step",
+                  "lead time (steps): mean over the items done in the window"):
+        assert words in text
+
+
+def test_summaries_warn_below_five_replicates(tmp_path):
+    few = summarize(_swept(tmp_path, replicates=4))
+    assert few.replicates == 4
+    assert "only 4 replicates" in format_summary(few) and "fewer than 5" in few.warnings[0]
+    enough = summarize(_swept(tmp_path, replicates=5))
+    assert enough.replicates == 5 and not enough.warnings
+    assert "warning" not in format_summary(enough)
+
+
+def _swept(tmp_path: Path, replicates: int) -> Path:
+    text = (SMALL.replace("replicates = 3", f"replicates = {replicates}")
+            .replace("steps = 30", "steps = 10").replace("people = 40", "people = 20"))
+    out = tmp_path / f"out{replicates}"
+    run_sweep(load_experiment(write(tmp_path, text, f"r{replicates}.toml")), out, workers=0,
+              progress=False)
+    return out
+
+
+def test_figures_show_labels_units_n_window_interval_and_paired_differences(tmp_path):
+    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    written = {p.name for p in draw_figures(tmp_path / "out", summary)}
+    assert written == {f"{name}.{ext}" for ext in ("png", "svg") for name in
+                       ("estimates", "paired-preset=hierarchy", "time_series")}
+    figures = tmp_path / "out" / "figures"
+    for name, words in (
+            ("estimates", ["throughput (items/step)", "lead time (steps)", "retention (share)",
+                           "value at the last step"]),
+            ("paired-preset=hierarchy", ["difference in throughput (items/step)",
+                                         "against preset=hierarchy", "same seeds",
+                                         "preset=purposeful wip_doing=3"]),
+            ("time_series", ["step", "retention (share)", "summary window"])):
+        svg = (figures / f"{name}.svg").read_text()  # text kept as text, not as paths
+        for word in [*words, "steps 16-30 of 30", "95% CI, Student t over replicates",
+                     "n = 3 replicates"]:
+            assert word in svg, (name, word)
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_baseline_keeps_its_own_paired_file(tmp_path):
+    out = tmp_path / "out"
+    run_sweep(load_experiment(write(tmp_path, SMALL)), out, workers=0, progress=False)
+    cli = [sys.executable, str(ROOT / "run.py"), "summarize", str(out), "--no-figures"]
+    first = subprocess.run(cli, capture_output=True, text=True, check=False, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = (out / "paired-preset=hierarchy.csv").read_bytes()
+    second = subprocess.run([*cli, "--baseline", "preset=hierarchy wip_doing=1"],
+                            capture_output=True, text=True, check=False, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert (out / "paired-preset=hierarchy.csv").read_bytes() == before
+    other = [p.name for p in out.glob("paired-preset=hierarchy_wip_doing=1-*.csv")]
+    assert len(other) == 1 and other[0] in second.stdout
+    table = pd.read_csv(out / other[0])
+    assert set(table["baseline"]) == {"preset=hierarchy wip_doing=1"}
