@@ -133,6 +133,9 @@ def check_path(option: str, text: str) -> str:
     if not text.strip():
         raise UsageError(f"{option}: {text!r} is empty; allowed: a path (use . for the "
                          "current folder)")
+    if "\0" in text:
+        raise UsageError(f"{option}: {shown(text)} holds a NUL character, which no path can; "
+                         "allowed: a path")
     if text.startswith("~"):
         raise UsageError(f"{option}: {shown(text)} starts with ~, which the shell did not "
                          "expand to a home folder; allowed: a path without a leading ~ (write "

@@ -98,11 +98,10 @@ def run_sweep(experiment: Experiment, out: str | os.PathLike, *, workers: int | 
         try:
             prepare(experiment, store, conds, here["code"], len(all_tasks))
             if corrupt:
-                moved = store.move_aside(corrupt)
-                tell(f"moved {len(corrupt)} corrupt stored runs aside to "
-                     f"{display(store.corrupt)} (run again): "
-                     + ", ".join(p.name for p in moved[:10]) + (" ..." if len(moved) > 10
-                                                                else ""))
+                store.move_aside(corrupt)
+                tell(f"moved the files of {len(corrupt)} corrupt stored runs aside to "
+                     f"{display(store.corrupt)}; they run again: {', '.join(corrupt[:10])}"
+                     + (" ..." if len(corrupt) > 10 else ""))
             todo, report.failed = _todo(all_tasks, store, retry_failed)
             report.skipped = len(all_tasks) - len(todo)
             if progress and todo:

@@ -60,6 +60,7 @@ from experiments.experiment import (
     shown,
 )
 from model import PRESETS, Config, ConfigError
+from model.config import unknown_parameter
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "list")
 OUTPUTS = ("summary", "steps")
@@ -143,18 +144,20 @@ def _read_file(path: Path) -> bytes:
     where = named(str(path), 300)
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         raise ExperimentError(f"{where}: cannot read the experiment file "
-                              f"({error.strerror or error})") from None
-    with os.fdopen(handle, "rb") as file:
+                              f"({getattr(error, 'strerror', None) or error})") from None
+    try:
         if not stat.S_ISREG(os.fstat(handle).st_mode):
             raise ExperimentError(f"{where}: not a regular file; allowed: an experiment file "
                                   "(TOML)")
-        try:
+        with os.fdopen(handle, "rb", closefd=False) as file:
             raw = file.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise ExperimentError(f"{where}: cannot read the experiment file "
-                                  f"({error.strerror or error})") from None
+    except OSError as error:
+        raise ExperimentError(f"{where}: cannot read the experiment file "
+                              f"({error.strerror or error})") from None
+    finally:
+        os.close(handle)
     if len(raw) > MAX_FILE_BYTES:
         raise ExperimentError(f"{where}: the experiment file is larger than "
                               f"{MAX_FILE_BYTES:,} bytes; allowed: at most {MAX_FILE_BYTES:,}")
@@ -421,14 +424,3 @@ def _only(settings: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
 
 def _parameter_names() -> set[str]:
     return {spec.name for spec in Config.parameters()}
-
-
-def unknown_parameter(name: str) -> str:
-    """Why `name` is refused, with the closest parameter name if one is close ("did you mean
-    ..."), compared without regard to case."""
-    import difflib
-
-    names = sorted(_parameter_names() | {"preset"})
-    lowered = {n.lower(): n for n in names}
-    hint = difflib.get_close_matches(str(name).lower(), list(lowered), n=1)
-    return "no such parameter" + (f" (did you mean {lowered[hint[0]]!r}?)" if hint else "")

@@ -364,6 +364,8 @@ def test_an_experiment_file_that_is_not_a_regular_file_or_too_large_is_refused(t
         load_experiment(fifo)  # opening a FIFO without a writer would block for ever
     with pytest.raises(ExperimentError, match="not a regular file"):
         load_experiment("/dev/zero")
+    with pytest.raises(ExperimentError, match="not a regular file"):  # found by the fuzz test
+        load_experiment(tmp_path)
     big = write(tmp_path, HEAD + "description = '" + "x" * 10_000_001 + "'\n", "big.toml")
     with pytest.raises(ExperimentError, match="larger than 10,000,000 bytes"):
         load_experiment(big)
