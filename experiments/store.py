@@ -105,15 +105,15 @@ class Store:
             ExperimentError: one line naming the first path that is not.
         """
         try:
-            info = os.stat(self.root)  # the folder the user named may itself be a link
+            info = os.lstat(self.root)
         except FileNotFoundError:
-            if os.path.lexists(self.root):
-                raise ExperimentError(f"{display(self.root)}: is a broken symbolic link") \
-                    from None
             return
         except OSError as error:
             raise ExperimentError(f"{display(self.root)}: cannot use it ({reason(error)})") \
                 from None
+        if stat.S_ISLNK(info.st_mode):  # one rule: nothing is written through a link
+            raise ExperimentError(f"{display(self.root)}: is a symbolic link; allowed: the "
+                                  f"folder itself ({display(os.path.realpath(self.root))})")
         if not stat.S_ISDIR(info.st_mode):
             raise ExperimentError(f"{display(self.root)}: exists and is not a folder")
         for folder in (self.runs, self.steps, self.failed, self.corrupt):

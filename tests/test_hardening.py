@@ -402,7 +402,7 @@ def test_a_corrupt_run_file_is_moved_aside_and_run_again(tmp_path, damage):
     report = run_sweep(load_experiment(tmp_path / "exp.toml"), out, workers=0, progress=False,
                        note=notes.append)
     assert report.stored == 1 and report.skipped == report.expected - 1
-    assert any(bad.name in note and "corrupt" in note for note in notes), notes
+    assert any(bad.stem in note and "corrupt" in note for note in notes), notes
     assert (out / "corrupt" / "runs" / bad.name).read_bytes() == damaged
     again = Store(out).read_runs().sort_values("run_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(again, reference)
@@ -636,3 +636,16 @@ def test_the_out_folder_of_a_run_is_not_a_link(tmp_path):
     (tmp_path / "link").symlink_to(target, target_is_directory=True)
     refused(*cli("--steps", "3", "--out", str(tmp_path / "link"))[::2], "--out", "link")
     assert list(target.iterdir()) == []
+
+
+def test_a_results_folder_given_as_a_link_is_refused_before_anything_is_written(tmp_path):
+    target = tmp_path / "target"  # found by the fuzz test: the lock was taken, then refused
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target, target_is_directory=True)
+    path = write(tmp_path, TINY)
+    refused(*cli("sweep", str(path), "--out", str(tmp_path / "link"), "--workers", "0")[::2],
+            str(tmp_path / "link"), "symbolic link", str(target))
+    assert list(target.iterdir()) == []
+    out = swept(tmp_path)
+    (tmp_path / "results-link").symlink_to(out, target_is_directory=True)
+    refused(*cli("summarize", str(tmp_path / "results-link"))[::2], "symbolic link")
