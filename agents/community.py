@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.person import NO_TRIBE
 from numerics.rows import row_any, row_argmax
 
 if TYPE_CHECKING:
     from agents.person import People
     from agents.tribe import Tribes
-    from model.organization import Organization
+    from agents.view import Host
 
 KINDS = ("interest", "practice")
 
@@ -58,7 +59,7 @@ class Communities:
         """
         living = tribes.living()
         if len(living) == 0 or len(persons) == 0:
-            return np.full(len(persons), -1, dtype=np.int32)
+            return np.full(len(persons), NO_TRIBE, dtype=np.int32)
         themes = people.dims["themes"]
         main = row_argmax(tribes.purpose[living])
         order = np.argsort(main, kind="stable")
@@ -72,7 +73,7 @@ class Communities:
         theme = (score + rng.gumbel(size=passion.shape)).argmax(axis=1)
         pick = start[theme] + (rng.random(len(persons)) * count[theme]).astype(np.int64)
         heard: np.ndarray = np.where(count[theme] > 0,
-                                     living[order[np.minimum(pick, len(living) - 1)]], -1)
+                                     living[order[np.minimum(pick, len(living) - 1)]], NO_TRIBE)
         return heard
 
 
@@ -80,9 +81,9 @@ class Community(mesa.Agent):
     """A community of interest (`kind="interest"`, one per theme) or of practice
     (`kind="practice"`, one per skill domain), viewed from the people's state."""
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, kind: str, index: int) -> None:
+    def __init__(self, model: Host, kind: str, index: int) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind: {kind!r} is not allowed; allowed: 'interest', 'practice'")
         super().__init__(model)

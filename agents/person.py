@@ -22,18 +22,18 @@ from numerics.table import Column, Table
 
 if TYPE_CHECKING:
     from agents.tribe import Tribe, Tribes
-    from model.organization import Organization
+    from agents.view import Host
 
-NO_TRIBE = -1
-NOBODY = -1
+NO_TRIBE = -1  # a person's tribe, an item's board: none
+NOBODY = -1  # a role, a tie or an endorsement: held by or given to nobody
 
 
 class ExitReason(IntEnum):
     """Why a person left the organization (`People.exit_reason`)."""
 
     NONE = 0
-    ATTRITION = 1
-    DISENGAGED = 2
+    ATTRITION = 1  # the base hazard: retirement, relocation, illness, ...
+    VOLUNTARY = 2  # a quit: the person chose a better option elsewhere
 
     @property
     def label(self) -> str:
@@ -48,6 +48,7 @@ class People(Table):
     """State of every person who ever worked in the organization (gone people stay as rows)."""
 
     passion = Column(np.float32, 0.0, ("themes",), doc="weights over purpose themes, unit length")
+    passion_origin = Column(np.float32, 0.0, ("themes",), doc="the passion at hire, kept")
     skill = Column(np.float32, 0.0, ("domains",), doc="level in [0, 1] per practice domain")
     top_skill = Column(np.float32, 0.0, doc="highest skill level")
     initiative = Column(np.float32, 0.0, doc="propensity to found and lead, fixed")
@@ -87,6 +88,7 @@ class People(Table):
         rows = self.append(count)
         passion = rng.gamma(passion_concentration, 1.0, size=(count, themes))
         self.passion[rows] = normalize_rows(passion.astype(np.float32))
+        self.passion_origin[rows] = self.passion[rows]
         main = rng.integers(0, domains, size=count)
         skill = rng.beta(1.5, 6.0, size=(count, domains))
         skill[np.arange(count), main] = rng.beta(
@@ -153,9 +155,9 @@ class Person(mesa.Agent):
     `step` refuses (an AgentSet's `shuffle_do("step")` would otherwise do nothing quietly).
     """
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, index: int) -> None:
+    def __init__(self, model: Host, index: int) -> None:
         super().__init__(model)
         self.index = index
 
@@ -240,12 +242,12 @@ class Person(mesa.Agent):
     @property
     def interests(self) -> list[int]:
         """Themes of the communities of interest the person belongs to."""
-        return np.flatnonzero(self.passion >= self.model.cfg.interest_threshold).tolist()
+        return np.flatnonzero(self.passion >= self.model.communities.interest_threshold).tolist()
 
     @property
     def practices(self) -> list[int]:
         """Domains of the communities of practice the person belongs to."""
-        return np.flatnonzero(self.skills >= self.model.cfg.practice_threshold).tolist()
+        return np.flatnonzero(self.skills >= self.model.communities.practice_threshold).tolist()
 
     @property
     def ties(self) -> dict[int, float]:

@@ -15,16 +15,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.person import NOBODY
 from numerics import kernels
 from numerics.rows import normalize_rows
 from numerics.table import Column, Table
 
 if TYPE_CHECKING:
     from agents.person import People, Person
-    from model.organization import Organization
-
-NOBODY = -1
-
+    from agents.view import Host
 
 class Origin(IntEnum):
     """How a tribe came to be (`Tribes.origin`)."""
@@ -85,12 +83,6 @@ class Tribes(Table):
         """Ids of the tribes that exist now."""
         return np.flatnonzero(self.alive[: self.n])
 
-    def count_members(self, people: People) -> None:
-        """Recount `size` from the people's tribe index, for state written directly (as tests
-        do); in a run `State.move` keeps it current."""
-        members = people.tribe[: people.n]
-        self.size[: self.n] = np.bincount(members[members >= 0], minlength=self.n)[: self.n]
-
     def member_mean(self, people: People, values: np.ndarray) -> np.ndarray:
         """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
         members = people.members()
@@ -139,9 +131,9 @@ class Tribe(mesa.Agent):
     """One living tribe: a view of row `index` of `model.tribes`, made when asked for and
     removed from the model when the tribe ends."""
 
-    model: Organization
+    model: Host
 
-    def __init__(self, model: Organization, index: int) -> None:
+    def __init__(self, model: Host, index: int) -> None:
         super().__init__(model)
         self.index = index
 

@@ -38,9 +38,9 @@ class EventLog:
         self.tally[kind, detail] = self.tally.get((kind, detail), 0) + count
         if self.enabled:
             # copies: the caller may change its arrays afterwards
-            self._chunks.append((step, kind, *(column.copy() if column.size == count
-                                               else np.full(count, column[0])
-                                               for column in columns), detail))
+            person_, tribe_, other_ = (column.copy() if column.size == count
+                                       else np.full(count, column[0]) for column in columns)
+            self._chunks.append((step, kind, person_, tribe_, other_, detail))
 
     @property
     def counts(self) -> dict[str, int]:

@@ -16,6 +16,7 @@ from model.rules.membership import create_teams
 from numerics.groups import group_order, random_members
 
 if TYPE_CHECKING:
+    from model.plan import Phase
     from model.rules import Rules
     from model.state import State
 
@@ -37,3 +38,15 @@ def populate(s: State, rules: Rules) -> None:
             target = random_members(rng, order, start, count, units)
         p.add_ties(rows, target)
     rules.leadership.assess(s)
+
+
+def establish(s: State, rules: Rules, steps: int, plan: tuple[Phase, ...]) -> None:
+    """Run the starting organization (assembled at clock -steps) under `rules`, the formal
+    organization's, for `steps` steps numbered -steps + 1 .. 0, without recording metrics:
+    skills, reputations, engagement, effectiveness, ties, turnover and the flow of work are
+    then established at step 0, when the rules under study take over."""
+    for step in range(-steps + 1, 1):
+        s.clock = step
+        for phase in plan:
+            if phase.stage != "record":
+                phase.run(s, rules)

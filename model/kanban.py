@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.person import NO_TRIBE
 from numerics import kernels
 from numerics.table import Column, Table
 
@@ -31,7 +32,7 @@ class Items(Table):
     arrived = Column(np.int32, 0, doc="step of arrival")
     since = Column(np.int32, 0, doc="step it entered its stage")
     stage = Column(np.int8, BACKLOG, doc="GONE, BACKLOG, READY, DOING or REVIEW")
-    tribe = Column(np.int32, -1, doc="whose board it is on (-1: the backlog)")
+    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)")
     wip_age = Column(np.int32, 0, doc="steps spent in ready, doing or review")
 
 
@@ -44,7 +45,10 @@ class Board:
         self.done_step = 0
         self.value_step = 0.0
         self.lead_time_step = 0
+        self.customer_lead_time_step = 0
         self.expired_step = 0
+        self.reviewed_step = 0
+        self.reworked_step = 0
         self.arrived_total = 0
         self.done_total = 0
         self.expired_total = 0
@@ -52,12 +56,23 @@ class Board:
         self.lead_time_total = 0
         self.reset_step()
 
+    def restart_totals(self) -> None:
+        """Count the flow from now on: the items open now count as arrived, nothing as done or
+        expired yet (so that arrived = backlog + WIP + done + expired still holds)."""
+        items = self.items
+        self.arrived_total = int(np.count_nonzero(items.stage[: items.n] >= BACKLOG))
+        self.done_total = self.expired_total = self.lead_time_total = 0
+        self.value_total = 0.0
+
     def reset_step(self) -> None:
         """Clear the per-step flow counters."""
         self.done_step = 0
         self.value_step = 0.0
         self.lead_time_step = 0
+        self.customer_lead_time_step = 0
         self.expired_step = 0
+        self.reviewed_step = 0
+        self.reworked_step = 0
 
     # ------------------------------------------------------------------ queries
     def in_stage(self, stage: int) -> np.ndarray:
@@ -94,7 +109,7 @@ class Board:
         items.arrived[rows] = step
         items.since[rows] = step
         items.stage[rows] = BACKLOG
-        items.tribe[rows] = -1
+        items.tribe[rows] = NO_TRIBE
         items.wip_age[rows] = 0
         self.next_uid += len(rows)
         self.arrived_total += len(rows)
@@ -107,7 +122,7 @@ class Board:
         if tribes is not None:
             self.items.tribe[rows] = tribes
         if stage == BACKLOG:
-            self.items.tribe[rows] = -1
+            self.items.tribe[rows] = NO_TRIBE
 
     def advance(self, stage: int, ready: np.ndarray, room: np.ndarray | None, step: int
                 ) -> np.ndarray:
@@ -143,8 +158,9 @@ class Board:
             keep = kernels.first_within(tribe, items.since[rows], quota)
             self.move(rows[~keep], BACKLOG, step)
 
-    def finish(self, rows: np.ndarray, delivered: np.ndarray) -> None:
-        """Confirmed items leave the board as done, delivering `delivered` value."""
+    def finish(self, rows: np.ndarray, delivered: np.ndarray, step: int) -> None:
+        """Confirmed items leave the board as done at `step`, delivering `delivered` value.
+        Their lead time is their time in WIP; their customer lead time runs from arrival."""
         lead = self.items.wip_age[rows]
         self.done_step += len(rows)
         self.done_total += len(rows)
@@ -152,7 +168,15 @@ class Board:
         self.value_total += float(delivered.sum())
         self.lead_time_step += int(lead.sum())
         self.lead_time_total += int(lead.sum())
+        self.customer_lead_time_step += int((step - self.items.arrived[rows]).sum())
         self.items.stage[rows] = GONE
+
+    def rework(self, rows: np.ndarray, share: float) -> None:
+        """Reviewed items sent back: `share` of their effort is to be done again, on the review
+        column (the item keeps its place in the review queue)."""
+        items = self.items
+        items.remaining[rows] = (share * items.effort[rows]).astype(np.float32)
+        self.reworked_step += len(rows)
 
     def age_and_expire(self, step: int, shelf_life: int) -> None:
         """Committed items age by a step; backlog items older than the shelf life expire."""

@@ -24,7 +24,7 @@ class MarketParams(Params):
 
     group = "market"
 
-    arrival_rate: float = param(0.05, "items arriving per active person per step (Poisson "
+    arrival_rate: float = param(0.04, "items arriving per active person per step (Poisson "
                                 "mean)", 0, 100)
     turbulence: float = param(0.05, "s.d. of the market's per-step random walk in theme "
                               "log-weights", 0, 10)

@@ -14,19 +14,25 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from agents.person import ExitReason
 from model.kanban import BACKLOG
+from model.rules.work import item_capacity
+from numerics import kernels
+from numerics.rows import row_dot
+from model.window import steady_window, truncation
 from numerics.stats import gini
 
 if TYPE_CHECKING:
     from model.rules import Rules
     from model.state import State
 
-Summary = Literal["mean", "final", "per_item"]
+Summary = Literal["mean", "final", "per_item", "ratio"]
 
 SUMMARY_KINDS: dict[str, str] = {
     "mean": "mean over the window",
     "final": "value at the last step",
     "per_item": "mean over the items done in the window (steps weighted by throughput)",
+    "ratio": "ratio of two columns' sums over the window",
 }
 
 
@@ -50,6 +56,7 @@ class Metric:
     summary: Summary
     low: float = 0.0
     high: float = math.inf
+    ratio_of: tuple[str, str] = ("", "")  # for summary "ratio": (numerator, denominator)
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -67,6 +74,9 @@ class Metric:
             return float(window[self.name].iloc[-1])
         if self.summary == "mean":
             return float(window[self.name].mean())
+        if self.summary == "ratio":
+            numerator, denominator = (float(window[c].sum()) for c in self.ratio_of)
+            return numerator / denominator if denominator > 0 else math.nan
         done = float(window["throughput"].sum())
         if done <= 0:
             return math.nan
@@ -77,30 +87,73 @@ def _share(name: str, label: str, meaning: str, summary: Summary = "mean") -> Me
     return Metric(name, label, meaning, "share", summary, 0.0, 1.0)
 
 
+def _ratio(name: str, label: str, meaning: str, unit: str, of: tuple[str, str],
+           high: float = math.inf) -> Metric:
+    return Metric(name, label, meaning, unit, "ratio", 0.0, high, ratio_of=of)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("throughput", "throughput", "items confirmed done in the step", "items/step", "mean"),
     Metric("lead_time", "lead time", "mean steps in WIP of the items done in the step (NaN "
            "when none finished)", "steps", "per_item"),
+    Metric("customer_lead_time", "customer lead time", "mean steps from arrival to done of "
+           "the items done in the step, backlog included (NaN when none finished)", "steps",
+           "per_item"),
     Metric("wip", "WIP", "items in ready, doing or review at the end of the step", "items",
            "mean"),
     Metric("backlog", "backlog", "items waiting in the market backlog", "items", "mean"),
     Metric("arrived", "arrivals", "items that arrived in the step", "items/step", "mean"),
+    Metric("offered", "offered load", "items expected to arrive per step (arrival rate times "
+           "headcount)", "items/step", "mean"),
+    _ratio("served", "served", "items done per item arrived (a window's ratio of sums; above 1 "
+           "while a backlog drains)", "share", ("throughput", "arrived")),
+    Metric("capacity", "capacity", "items per step the tribes could finish at their current "
+           "effort if they always had work (the lesser of work and review capacity, rework "
+           "included)", "items/step", "mean"),
+    _ratio("utilization", "utilization", "offered load per unit of capacity (a window's "
+           "ratio of sums)", "ratio", ("offered", "capacity")),
     Metric("expired", "expired", "backlog items that expired in the step", "items/step", "mean"),
     Metric("value", "value delivered", "value delivered in the step", "value/step", "mean"),
-    Metric("arrived_total", "items arrived", "items arrived so far", "items", "final"),
-    Metric("done_total", "items done", "items done so far", "items", "final"),
-    Metric("expired_total", "items expired", "items expired so far", "items", "final"),
-    Metric("value_total", "value (total)", "value delivered so far", "value", "final"),
+    Metric("reviewed", "reviewed", "finished items reviewed in the step", "items/step", "mean"),
+    Metric("reworked", "sent back", "reviewed items sent back for rework in the step",
+           "items/step", "mean"),
+    _ratio("rework_share", "rework share", "share of reviewed items sent back (a window's "
+           "ratio of sums)", "share", ("reworked", "reviewed"), high=1.0),
+    _share("quality", "quality", "care in the step's work: effort-weighted mean engagement of "
+           "the members who worked"),
+    Metric("arrived_total", "items arrived", "items arrived since step 0, and those open then",
+           "items", "final"),
+    Metric("done_total", "items done", "items done since step 0", "items", "final"),
+    Metric("expired_total", "items expired", "items expired since step 0", "items", "final"),
+    Metric("value_total", "value (total)", "value delivered since step 0", "value", "final"),
     Metric("headcount", "headcount", "active people", "people", "mean"),
-    _share("retention", "retention", "share of the starting people still active", "final"),
+    _share("retention", "retention", "share of the people active at step 0 still active",
+           "final"),
     Metric("exits", "exits", "people who left the organization in the step", "people/step",
            "mean"),
-    Metric("exits_total", "exits (total)", "people who left so far", "people", "final"),
+    Metric("exits_voluntary", "quits", "people who chose to leave in the step", "people/step",
+           "mean"),
+    Metric("exits_attrition", "attrition", "people who left for reasons unrelated to the job "
+           "in the step (the base hazard)", "people/step", "mean"),
+    Metric("exits_total", "exits (total)", "people who left since step 0", "people", "final"),
     Metric("hires", "hires", "people hired in the step", "people/step", "mean"),
     _share("engagement", "engagement", "mean engagement of active people"),
     _share("alignment", "alignment", "mean alignment of affiliated people with their tribe's "
            "purpose"),
     _share("fit", "fit", "mean fit of active people"),
+    _share("alignment_original", "alignment (original passions)", "mean alignment of "
+           "affiliated people's passions at hire with their tribe's purpose"),
+    _share("alignment_baseline", "alignment (permuted)", "expected alignment if affiliated "
+           "people were shuffled among the tribes (sizes kept): what sorting adds is alignment "
+           "minus this"),
+    Metric("similarity_within", "passion similarity within", "mean passion similarity of two "
+           "members of the same tribe", "cosine", "mean", 0.0, 1.0),
+    Metric("similarity_between", "passion similarity between", "mean passion similarity of "
+           "two affiliated people in different tribes", "cosine", "mean", 0.0, 1.0),
+    Metric("top_skill", "top skill", "mean highest skill of active people", "level", "mean",
+           0.0, 1.0),
+    Metric("effectiveness", "effectiveness", "mean effectiveness of living tribes", "factor",
+           "mean", 1.0, math.inf),
     Metric("tribes", "tribes", "living tribes", "tribes", "mean"),
     Metric("tribe_size_mean", "tribe size (mean)", "mean size of living tribes", "people",
            "mean"),
@@ -118,6 +171,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("conflicts", "conflicts", "tribes in conflict in the step", "tribes/step", "mean"),
     Metric("leader_changes", "leader changes", "tribes whose leader changed in the step",
            "changes/step", "mean"),
+    Metric("leader_tenure", "leader tenure", "mean steps since the current leader of a led "
+           "living tribe took over", "steps", "mean"),
     _share("gini_contribution", "Gini of contribution", "Gini coefficient of active people's "
            "cumulated contribution", "final"),
 )
@@ -144,35 +199,67 @@ def metric(name: str) -> Metric:
                        f"{', '.join(BY_NAME)}") from None
 
 
+# rounding in float32 state may put a mean a few ulps outside its bounds (a mean of unit-vector
+# dot products at 1.0000001): within this margin a value is clipped to its bounds
+_ROUNDING = 1e-5
+
+
 def measure(s: State, rules: Rules) -> None:
     """Measure every metric of the current step into `s.metrics` (order as in METRICS, after
     `step`)."""
-    p, tribes, board = s.people, s.tribes, s.board
+    p, tribes, board, cfg = s.people, s.tribes, s.board, s.cfg
     n = p.n
     active = p.active[:n]
     headcount = int(active.sum())
     affiliated = active & (p.tribe[:n] >= 0)
     living = tribes.living()
     sizes = tribes.size[living]
-    initial = s.cfg.people
+    initial = cfg.people
     new = s.events.take_counts()
     delta = dict.fromkeys(_EVENT_METRICS.values(), 0)
     for (kind, _), count in new.items():
         delta[kind] = delta.get(kind, 0) + count
+    done = board.done_step
+    capacity = float(item_capacity(s, rules.work).sum())
+    offered = cfg.arrival_rate * headcount
+    quality = rules.work.record.quality[living]
+    effort = tribes.capacity[living].astype(np.float64)
+    leader = tribes.leader[living]
+    led = living[leader >= 0]
     values: dict[str, float] = {
-        "throughput": board.done_step,
-        "lead_time": board.lead_time_step / board.done_step if board.done_step else np.nan,
+        "throughput": done,
+        "lead_time": board.lead_time_step / done if done else np.nan,
+        "customer_lead_time": board.customer_lead_time_step / done if done else np.nan,
         "wip": board.wip(),
         "backlog": board.count(BACKLOG),
         "arrived": s.arrived,
+        "offered": offered,
+        "served": done / s.arrived if s.arrived else np.nan,
+        "capacity": capacity,
+        "utilization": offered / capacity if capacity > 0 else np.nan,
         "expired": board.expired_step,
         "value": board.value_step,
+        "reviewed": board.reviewed_step,
+        "reworked": board.reworked_step,
+        "rework_share": (board.reworked_step / board.reviewed_step if board.reviewed_step
+                         else np.nan),
+        "quality": (float((quality * effort).sum() / effort.sum()) if effort.sum() > 0
+                    else 0.0),
+        "exits_voluntary": new.get(("exited", ExitReason.VOLUNTARY.label), 0),
+        "exits_attrition": new.get(("exited", ExitReason.ATTRITION.label), 0),
+        "top_skill": float(p.top_skill[:n][active].mean()) if headcount else 0.0,
+        "effectiveness": (float(rules.work.record.effectiveness[living].mean())
+                          if len(living) else 1.0),
+        "leader_tenure": (float((s.clock - rules.leadership.tenures.leader_since[led]).mean())
+                          if len(led) else 0.0),
+        **sorting(s),
         "arrived_total": board.arrived_total,
         "done_total": board.done_total,
         "expired_total": board.expired_total,
         "value_total": board.value_total,
         "headcount": headcount,
-        "retention": float(active[:initial].sum()) / initial,
+        "retention": (float(p.active[s.starting].mean()) if len(s.starting)
+                      else float(active[:initial].sum()) / initial),
         "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
         "alignment": float(p.alignment[:n][affiliated].mean()) if affiliated.any() else 0.0,
         "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
@@ -181,26 +268,73 @@ def measure(s: State, rules: Rules) -> None:
         "tribe_size_max": int(sizes.max()) if len(sizes) else 0,
         "unaffiliated": 1.0 - affiliated.sum() / headcount if headcount else 0.0,
         "switches": new.get(("joined", "switch"), 0),
-        "exits_total": s.events.counts["exited"],
+        "exits_total": s.events.counts["exited"] - s.exits_before,
         "gini_contribution": gini(p.contribution_total[:n][active]),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
-    s.metrics = {"step": s.clock, **{m.name: values[m.name] for m in METRICS}}
+    s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
 
 
-def summary_window(table: pd.DataFrame, warmup: float) -> pd.DataFrame:
-    """The rows of a step table after the warm-up: steps t > warmup * T (T the last step), or
-    the last row alone if there are none."""
+def _within_bounds(metric: Metric, value: float) -> float:
+    if metric.low - _ROUNDING <= value < metric.low:
+        return metric.low
+    if metric.high < value <= metric.high + _ROUNDING:
+        return metric.high
+    return value
+
+
+def sorting(s: State) -> dict[str, float]:
+    """How much people have sorted themselves by passion into tribes, among the affiliated:
+    the mean passion similarity (cosine) of two members of the same tribe and of two people
+    in different tribes, computed from tribe sums (sum over pairs i != j of p_i . p_j within a
+    tribe is |sum p|^2 - sum |p|^2); the expected alignment if people were shuffled among
+    the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the alignment of their
+    passions at hire with their tribe's purpose."""
+    p, tribes = s.people, s.tribes
+    members = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] >= 0))
+    count = len(members)
+    if count < 2:
+        return {"similarity_within": 0.0, "similarity_between": 0.0,
+                "alignment_baseline": 0.0, "alignment_original": 0.0}
+    t = p.tribe[members]
+    passion = p.passion[members].astype(np.float64)
+    ones = np.ones(count, np.float32)
+    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)
+    sizes = np.bincount(t, minlength=tribes.n).astype(np.float64)
+    squares = np.bincount(t, weights=(passion * passion).sum(axis=1), minlength=tribes.n)
+    within = float(((sums * sums).sum(axis=1) - squares).sum())
+    total = passion.sum(axis=0)
+    everyone = float(total @ total - squares.sum())
+    pairs_within = float((sizes * (sizes - 1)).sum())
+    pairs_between = count * (count - 1) - pairs_within
+    weighted_purpose = (sizes[:, None] * tribes.purpose[: tribes.n]).sum(axis=0)
+    return {
+        "similarity_within": within / pairs_within if pairs_within else 0.0,
+        "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,
+        "alignment_baseline": float(total @ weighted_purpose) / (count * count),
+        "alignment_original": float(row_dot(p.passion_origin[members],
+                                            tribes.purpose[t]).mean()),
+    }
+
+
+def summary_window(table: pd.DataFrame, warmup: float | None = None) -> pd.DataFrame:
+    """The rows of a step table a run summary covers: after the initial transient as MSER-5
+    finds it (`model.window.steady_window`), or, given a `warmup` share, the steps
+    t > warmup * T (T the last step); the last row alone if there are none."""
+    if warmup is None:
+        return steady_window(table)
     last = int(table["step"].iloc[-1])
     window = table[table["step"] > warmup * last]
     return window if len(window) else table.iloc[-1:]
 
 
-def summarize_run(table: pd.DataFrame, warmup: float = 0.5) -> dict[str, float]:
-    """A run's summary: every metric summarized over the window after the warm-up, as its
-    declaration says, with the window's first and last step."""
+def summarize_run(table: pd.DataFrame, warmup: float | None = None) -> dict[str, float]:
+    """A run's summary: every metric summarized over the window (`summary_window`), as its
+    declaration says, with the window's first and last step and whether MSER-5's truncation
+    reached its limit (1.0: the run may not have settled)."""
     window = summary_window(table, warmup)
     summary = {"window_start": float(window["step"].iloc[0]),
-               "window_end": float(window["step"].iloc[-1])}
+               "window_end": float(window["step"].iloc[-1]),
+               "window_at_limit": float(warmup is None and truncation(table)[1])}
     summary.update({m.name: m.summarize(window) for m in METRICS})
     return summary

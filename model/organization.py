@@ -4,6 +4,7 @@ phases on the state, then records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -16,11 +17,12 @@ from agents.tribe import Tribe, Tribes
 from model import frames
 from model.config import Config, ConfigError
 from model.events import EventLog
-from model.initial import populate
+from model.initial import establish, populate
 from model.kanban import Board
 from model.market import Market
 from model.metrics import METRICS, measure
 from model.plan import OBSERVE, PLAN, Phase
+from model.presets import FORMAL
 from model.recording import Recording
 from model.rules import Rules
 from model.state import State
@@ -37,6 +39,11 @@ AGENT_REPORTERS = {
     "engagement": lambda agent: agent.engagement if isinstance(agent, Person) else None,
     "fit": lambda agent: agent.fit if isinstance(agent, Person) else None,
 }
+
+
+def _reporter(name: str) -> Callable[[Organization], float]:
+    """Mesa model reporter of step-table column `name` (measured by the record phase)."""
+    return lambda model: model.state.metrics[name]
 
 
 class Organization(mesa.Model):
@@ -98,16 +105,28 @@ class Organization(mesa.Model):
         self.plan: tuple[Phase, ...] = PLAN
         self.rules = Rules.chosen(config)
         self.state = State(config, self.rng, events=self.recording.events)
-        self.rules.attach(self.state)
-        populate(self.state, self.rules)
-        for phase in OBSERVE:  # the initial perception, so that step 0 reports fit
+        history = config.history_steps
+        # every run starts from the same established formal organization; the rules under
+        # study take over at step 0, and each policy takes over its concern's state
+        start = Rules.chosen(config.replace(**FORMAL)) if history else self.rules
+        start.attach(self.state)
+        self.state.clock = -history
+        populate(self.state, start)
+        if history:
+            establish(self.state, start, history, PLAN)
+            self.rules.inherit(start)
+            self.state.events.take_counts()  # step 0 counts no event of the history
+        for phase in OBSERVE:  # the perception of step 0, so that it reports fit
             phase.run(self.state, self.rules)
+        p = self.state.people
+        self.state.starting = np.flatnonzero(p.active[: p.n])
+        self.state.exits_before = self.state.events.counts["exited"]
+        self.state.board.restart_totals()
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(
-            model_reporters={"step": lambda m: m.state.metrics["step"],
-                             **{metric.name: (lambda m, key=metric.name: m.state.metrics[key])
-                                for metric in METRICS}},
+            model_reporters={name: _reporter(name)
+                             for name in ("step", *(metric.name for metric in METRICS))},
             agent_reporters=AGENT_REPORTERS if self.recording.agents else None)
         measure(self.state, self.rules)  # the metrics of step 0
         self.record()

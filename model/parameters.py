@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import field
+from dataclasses import Field, field
 from typing import Any, ClassVar
 
 
@@ -18,6 +18,7 @@ class Params:
     """Base of a parameter group (a frozen dataclass); `group` names it in listings."""
 
     group: ClassVar[str] = ""
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
 
 def param(default: Any, help: str, lo: float | None = None, hi: float | None = None,

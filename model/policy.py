@@ -43,6 +43,14 @@ class Policy(ABC):
         """Create the policy's own state, attached to the people's or tribes' table so that it
         grows with them (called once, before anyone is hired). None by default."""
 
+    def inherit(self, previous: Policy) -> None:
+        """Take over the state of the policy this one replaces (of the same concern), when the
+        rules change during a run."""
+        if previous.kind != self.kind:
+            raise ValueError(f"inherit: a {previous.kind} policy's state; allowed: a "
+                             f"{self.kind} policy's")
+        vars(self).update({key: value for key, value in vars(previous).items() if key != "cfg"})
+
     @classmethod
     def doc(cls) -> str:
         """The first line of the policy's docstring."""

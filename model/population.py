@@ -30,6 +30,9 @@ class PopulationParams(Params):
     skill_level: float = param(0.45, "mean skill in a person's main domain at hire", 0, 1)
     tie_slots: int = param(8, "maximum ties a person keeps (D)", 1, 64)
     initial_ties: int = param(4, "ties to unit colleagues at the start", 0, 64)
+    history_steps: int = param(300, "steps the starting organization runs as a formal "
+                               "organization before step 0 (0: it starts freshly assembled)",
+                               0, 100_000)
 
 
 def hire_people(s: State, count: int, units: np.ndarray) -> np.ndarray:

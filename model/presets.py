@@ -6,6 +6,19 @@ comparison between presets under the same seed is paired: only the rules differ.
 
 DEFAULT_PRESET = "purposeful"
 
+# The rules of the established organization every run starts from (`history_steps` before step
+# 0): the formal organization whose teams management assigned by skill and whose leaders it
+# appointed, with fixed mandates and arbitration; it takes in work by pull within the WIP
+# limits, so that it starts in a stable flow of work rather than in the congestion of push.
+FORMAL: dict[str, str] = {
+    "membership": "assigned",
+    "leadership": "appointed",
+    "purpose": "fixed",
+    "work": "pull",
+    "conflict": "arbitration",
+    "hiring": "replace",
+}
+
 PRESETS: dict[str, dict[str, object]] = {
     # Management assigns people to teams by skill and appoints leaders; purposes are mandates
     # that never change; work is pushed to teams without WIP limits.

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.community import Communities
-from agents.person import NO_TRIBE, People
-from agents.tribe import NOBODY, Origin, Tribes
+from agents.person import NO_TRIBE, NOBODY, People
+from agents.tribe import Origin, Tribes
 from model.events import EventLog
 from model.kanban import Board
 from model.market import Market
@@ -46,6 +46,8 @@ class State:
         arrived: items that arrived this step (market phase, read by the metrics).
         leavers: people who left the organization this step (exit phase, read by hiring).
         metrics: the metrics of the last recorded step.
+        starting: the people active at step 0 (retention is the share of them still active).
+        exits_before: exits before step 0 (the established organization's history).
     """
 
     def __init__(self, cfg: Config, rng: np.random.Generator, events: bool = True) -> None:
@@ -62,6 +64,8 @@ class State:
         self.arrived = 0
         self.leavers = EMPTY
         self.metrics: dict[str, float] = {}
+        self.starting = EMPTY
+        self.exits_before = 0
 
     # ------------------------------------------------------------------ membership
     def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str) -> None:
@@ -73,31 +77,32 @@ class State:
         """
         p, tribes = self.people, self.tribes
         persons = np.asarray(persons, dtype=np.int64)
-        to = np.broadcast_to(np.asarray(to, dtype=np.int32), persons.shape)
+        target = (np.full(len(persons), to, dtype=np.int32) if np.ndim(to) == 0
+                  else np.asarray(to, dtype=np.int32))
         old = p.tribe[persons]
-        changed = old != to
-        persons, old, to = persons[changed], old[changed], to[changed]
+        changed = old != target
+        persons, old, new = persons[changed], old[changed], target[changed]
         if len(persons) == 0:
             return
         out = old >= 0
-        self.events.add(self.clock, "left", persons[out], old[out], to[out], detail)
-        into = to >= 0
-        self.events.add(self.clock, "joined", persons[into], to[into], old[into], detail)
-        p.tribe[persons] = to
+        self.events.add(self.clock, "left", persons[out], old[out], new[out], detail)
+        into = new >= 0
+        self.events.add(self.clock, "joined", persons[into], new[into], old[into], detail)
+        p.tribe[persons] = new
         np.subtract.at(tribes.size, old[out], 1)
-        np.add.at(tribes.size, to[into], 1)
+        np.add.at(tribes.size, new[into], 1)
         p.joined[persons] = self.clock
         p.alignment[persons] = np.where(
-            to >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(to, 0)]), 0.0)
+            new >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(new, 0)]), 0.0)
         for table in (p, *p.attached):
-            for name, column in table.columns.items():
-                if column.per_membership:
-                    table.array(name)[persons] = column.fill
+            for column in table.per_membership:
+                table.array(column.name)[persons] = column.fill
+        left = old >= 0
+        held = np.maximum(old, 0)
         for table in (tribes, *tribes.attached):
-            for name, column in table.columns.items():
-                if column.role:
-                    role = table.array(name)
-                    role[old[(old >= 0) & (role[np.maximum(old, 0)] == persons)]] = column.fill
+            for column in table.roles:
+                role = table.array(column.name)
+                role[old[left & (role[held] == persons)]] = column.fill
 
     def leave_all(self, persons: np.ndarray, detail: str) -> None:
         """`persons` leave their tribes and belong to none."""

@@ -23,8 +23,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from types import ModuleType
+from typing import Any
 
 import numpy as np
+
+A = np.ndarray  # the twins take and return plain arrays
+Real = float | np.floating[Any]  # a rate given as a Python float or already as float32
 
 from numerics.groups import first_within as _first_within_numpy
 from numerics.groups import group_argmax
@@ -56,7 +60,8 @@ def _compiled() -> ModuleType:
 
 
 # ---------------------------------------------------------------------------- numpy versions
-def _fit_terms_numpy(persons, tribe_ids, passion, purpose, skill, demand, tribe, tie_to, tie_w):
+def _fit_terms_numpy(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A,
+    tribe: A, tie_to: A, tie_w: A) -> tuple[A, A, A]:
     alignment = row_dot(passion[persons], purpose[tribe_ids])
     skill_use = row_dot(skill[persons], demand[tribe_ids])
     in_tribe = (tribe[tie_to[persons]] == tribe_ids[:, None]).astype(np.float32)
@@ -64,7 +69,8 @@ def _fit_terms_numpy(persons, tribe_ids, passion, purpose, skill, demand, tribe,
     return alignment, skill_use, tie_weight
 
 
-def _learn_numpy(skill, active, engagement, tribe, demand, threshold, practice_rate, doing_rate):
+def _learn_numpy(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Real,
+    practice_rate: float, doing_rate: float, forgetting: float, obsolescence: float) -> A:
     # column by column: numpy broadcasting over a short trailing axis is slow
     domains = skill.shape[1]
     practising = [(skill[:, j] >= threshold) & active for j in range(domains)]
@@ -77,16 +83,19 @@ def _learn_numpy(skill, active, engagement, tribe, demand, threshold, practice_r
     push = F32(practice_rate) * engagement
     pull = F32(doing_rate) * engagement
     member, tribe = tribe >= 0, np.maximum(tribe, 0)
+    forget, obsolete, width = F32(forgetting), F32(obsolescence), F32(domains)
     for j in range(domains):
         level = skill[:, j]
         gain = np.where(practising[j], push * np.maximum(expert[j] - level, F32(0)), F32(0))
         if doing_rate > 0:
             gain += np.where(member, (pull * demand[tribe, j]) * (F32(1) - level), F32(0))
-        skill[:, j] = np.minimum(level + gain, F32(1))
+        use = np.where(member, np.minimum(width * demand[tribe, j], F32(1)), F32(0))
+        loss = np.where(active, level * (obsolete + forget * (F32(1) - use)), F32(0))
+        skill[:, j] = np.minimum(np.maximum(level + gain - loss, F32(0)), F32(1))
     return row_max(skill)
 
 
-def _sum_in_order(values):
+def _sum_in_order(values: A) -> float:
     # bincount adds its weights one after the other in float64, like the compiled loop
     # (sum() adds pairwise)
     if len(values) == 0:
@@ -94,12 +103,14 @@ def _sum_in_order(values):
     return np.bincount(np.zeros(len(values), dtype=np.intp), weights=values, minlength=1)[0]
 
 
-def _drift_numpy(passion, members, purpose, tribe, rate):
+def _drift_numpy(passion: A, members: A, purpose: A, tribe: A, rate: Real, origin: A,
+    anchor: Real) -> None:
     # column by column: numpy broadcasting over a short trailing axis is slow
-    rate, target = F32(rate), tribe[members]
+    rate, anchor, target = F32(rate), F32(anchor), tribe[members]
     wearing = [passion[members, j] for j in range(passion.shape[1])]
     for j, column in enumerate(wearing):
-        column += rate * (purpose[target, j] - column)
+        column += (rate * (purpose[target, j] - column)
+                   + anchor * (origin[members, j] - column))
     square = wearing[0] * wearing[0]
     for column in wearing[1:]:
         square += column * column
@@ -108,14 +119,14 @@ def _drift_numpy(passion, members, purpose, tribe, rate):
         passion[members, j] = np.divide(column, norm, out=column, where=norm > 0)
 
 
-def _group_weighted_sum_numpy(rows, groups, values, weights, n_groups):
+def _group_weighted_sum_numpy(rows: A, groups: A, values: A, weights: A, n_groups: int) -> A:
     out = np.empty((n_groups, values.shape[1]), dtype=np.float64)
     for j in range(values.shape[1]):
         out[:, j] = np.bincount(groups, weights=values[rows, j] * weights, minlength=n_groups)
     return out
 
 
-def _mixed_dot_numpy(left, rows, right, right_rows):
+def _mixed_dot_numpy(left: A, rows: A, right: A, right_rows: A) -> A:
     """Dot of float32 rows `left[rows]` with float64 rows `right[right_rows]`, in float64."""
     a, b = left[rows], right[right_rows]
     out = a[:, 0] * b[:, 0]
@@ -124,7 +135,7 @@ def _mixed_dot_numpy(left, rows, right, right_rows):
     return out
 
 
-def _strengthen_ties_numpy(tie_to, tie_w, workers, partners, growth):
+def _strengthen_ties_numpy(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) -> None:
     growth = F32(growth)
     weights = tie_w[workers]
     match = tie_to[workers] == partners[:, None]
@@ -138,7 +149,8 @@ def _strengthen_ties_numpy(tie_to, tie_w, workers, partners, growth):
     tie_w[workers[keep], slot[keep]] = grown[keep]
 
 
-def _best_candidates_numpy(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile):
+def _best_candidates_numpy(seen: A, slots: A, item_purpose: A, tribe_purpose: A,
+    item_needs: A, tribe_profile: A) -> tuple[A, A]:
     purpose, profile = tribe_purpose[slots], tribe_profile[slots]
     score = np.empty(seen.shape, dtype=np.float32)
     for j in range(seen.shape[1]):
@@ -149,14 +161,14 @@ def _best_candidates_numpy(seen, slots, item_purpose, tribe_purpose, item_needs,
     return seen[row, pick], score[row, pick]
 
 
-def _group_argmax_rows_numpy(rows, groups, values, n_groups):
+def _group_argmax_rows_numpy(rows: A, groups: A, values: A, n_groups: int) -> A:
     if len(rows) == 0:
         return np.full(n_groups, -1, dtype=np.int64)
     winner = group_argmax(groups, values[rows], n_groups)
     return np.where(winner >= 0, rows[np.maximum(winner, 0)], -1)
 
 
-def _comembers_numpy(persons, tribe, order, start, count, uniform):
+def _comembers_numpy(persons: A, tribe: A, order: A, start: A, count: A, uniform: A) -> A:
     group = tribe[persons] + 1
     indexed = group < len(count)  # groups created since the index was built are not in it
     group = np.where(indexed, group, 0)
@@ -183,24 +195,28 @@ def fit_terms(persons: np.ndarray, tribe_ids: np.ndarray, passion: np.ndarray,
 
 
 def learn(skill: np.ndarray, active: np.ndarray, engagement: np.ndarray, tribe: np.ndarray,
-          demand: np.ndarray, threshold: float, practice_rate: float,
-          doing_rate: float) -> np.ndarray:
-    """Grow `skill` in place (practice communities and tribe work); return each row's top skill.
+          demand: np.ndarray, threshold: Real, practice_rate: float, doing_rate: float,
+          forgetting: float = 0.0, obsolescence: float = 0.0) -> np.ndarray:
+    """Change `skill` in place (practice communities and tribe work teach; disuse and the
+    market's turn erode); return each row's top skill.
 
     The expert level of domain k is the skill-weighted mean skill of the active people at or
-    above `threshold` in k (float64 sums, then float32).
+    above `threshold` in k (float64 sums, then float32). An active person loses
+    s (obsolescence + forgetting (1 - use)) of each skill, use = min(K delta_tk, 1) for a
+    member of tribe t (0 for the unaffiliated).
     """
     kernel = _compiled().learn if _use_compiled() else _learn_numpy
     return kernel(skill, active, engagement, tribe, demand, F32(threshold), practice_rate,
-                  doing_rate)
+                  doing_rate, forgetting, obsolescence)
 
 
 def drift(passion: np.ndarray, members: np.ndarray, purpose: np.ndarray, tribe: np.ndarray,
-          rate: float) -> None:
-    """Move each member's passion toward their tribe's purpose by `rate`, then renormalize it
-    (in place)."""
+          rate: Real, origin: np.ndarray, anchor: Real) -> None:
+    """Move each member's passion toward their tribe's purpose by `rate` and back toward their
+    original passion `origin` by `anchor`, then renormalize it (in place):
+    p <- norm(p + rate (pi - p) + anchor (p0 - p))."""
     kernel = _compiled().drift if _use_compiled() else _drift_numpy
-    kernel(passion, members, purpose, tribe, rate)
+    kernel(passion, members, purpose, tribe, rate, origin, anchor)
 
 
 def group_weighted_sum(rows: np.ndarray, groups: np.ndarray, values: np.ndarray,
@@ -219,7 +235,7 @@ def mixed_dot(left: np.ndarray, rows: np.ndarray, right: np.ndarray,
 
 
 def strengthen_ties(tie_to: np.ndarray, tie_w: np.ndarray, workers: np.ndarray,
-                    partners: np.ndarray, growth: float) -> None:
+                    partners: np.ndarray, growth: Real) -> None:
     """Each worker's tie to their partner grows by `growth` toward 1; a new partner takes the
     weakest slot if that tie is weaker than `growth` (in place; `workers` are distinct)."""
     kernel = _compiled().strengthen_ties if _use_compiled() else _strengthen_ties_numpy

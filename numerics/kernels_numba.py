@@ -7,14 +7,19 @@ operations in the same order as its numpy twin, so results agree bit for bit.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
+
+A = np.ndarray  # the twins take and return plain arrays
+Real = float | np.floating[Any]  # a rate given as a Python float or already as float32
 
 _jit = numba.njit(cache=True, nogil=True)
 
 @_jit
-def fit_terms(persons, tribe_ids, passion, purpose, skill, demand, tribe, tie_to,
-                     tie_w):
+def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A, tribe: A,
+    tie_to: A, tie_w: A) -> tuple[A, A, A]:
     count = len(persons)
     alignment = np.empty(count, np.float32)
     skill_use = np.empty(count, np.float32)
@@ -36,8 +41,8 @@ def fit_terms(persons, tribe_ids, passion, purpose, skill, demand, tribe, tie_to
     return alignment, skill_use, tie_weight
 
 @_jit
-def learn(skill, active, engagement, tribe, demand, threshold, practice_rate,
-                 doing_rate):
+def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Real,
+    practice_rate: float, doing_rate: float, forgetting: float, obsolescence: float) -> A:
     n, k = skill.shape
     zero, one = np.float32(0), np.float32(1)
     mass = np.zeros(k)
@@ -55,6 +60,7 @@ def learn(skill, active, engagement, tribe, demand, threshold, practice_rate,
             expert[j] = np.float32(weighted[j] / mass[j])
     top = np.empty(n, np.float32)
     push_rate, pull_rate = np.float32(practice_rate), np.float32(doing_rate)
+    forget, obsolete, width = np.float32(forgetting), np.float32(obsolescence), np.float32(k)
     for i in range(n):
         push = push_rate * engagement[i]
         pull = pull_rate * engagement[i]
@@ -67,21 +73,25 @@ def learn(skill, active, engagement, tribe, demand, threshold, practice_rate,
                 gain = push * max(expert[j] - s, zero)
             if doing_rate > 0 and t >= 0:
                 gain += (pull * demand[t, j]) * (one - s)
-            s = min(s + gain, one)
+            use = min(width * demand[t, j], one) if t >= 0 else zero
+            loss = s * (obsolete + forget * (one - use)) if active[i] else zero
+            s = min(max(s + gain - loss, zero), one)
             skill[i, j] = s
             best = s if j == 0 else max(best, s)
         top[i] = best
     return top
 
 @_jit
-def drift(passion, members, purpose, tribe, rate):
-    rate = np.float32(rate)
+def drift(passion: A, members: A, purpose: A, tribe: A, rate: Real, origin: A,
+          anchor: Real) -> None:
+    rate, anchor = np.float32(rate), np.float32(anchor)
     k = passion.shape[1]
     wearing = np.empty(k, np.float32)
     for i in members:
         t = tribe[i]
         for j in range(k):
-            wearing[j] = passion[i, j] + rate * (purpose[t, j] - passion[i, j])
+            wearing[j] = passion[i, j] + (rate * (purpose[t, j] - passion[i, j])
+                                          + anchor * (origin[i, j] - passion[i, j]))
         square = wearing[0] * wearing[0]
         for j in range(1, k):
             square += wearing[j] * wearing[j]
@@ -90,7 +100,7 @@ def drift(passion, members, purpose, tribe, rate):
             passion[i, j] = wearing[j] / norm if norm > 0 else wearing[j]
 
 @_jit
-def group_weighted_sum(rows, groups, values, weights, n_groups):
+def group_weighted_sum(rows: A, groups: A, values: A, weights: A, n_groups: int) -> A:
     out = np.zeros((n_groups, values.shape[1]))
     for r in range(len(groups)):
         i, g, w = rows[r], groups[r], weights[r]
@@ -99,7 +109,7 @@ def group_weighted_sum(rows, groups, values, weights, n_groups):
     return out
 
 @_jit
-def mixed_dot(left, rows, right, right_rows):
+def mixed_dot(left: A, rows: A, right: A, right_rows: A) -> A:
     out = np.empty(len(rows))
     for r in range(len(rows)):
         i, t = rows[r], right_rows[r]
@@ -111,7 +121,7 @@ def mixed_dot(left, rows, right, right_rows):
 
 
 @_jit
-def strengthen_ties(tie_to, tie_w, workers, partners, growth):
+def strengthen_ties(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) -> None:
     growth = np.float32(growth)
     for r in range(len(workers)):
         i, partner = workers[r], partners[r]
@@ -134,8 +144,8 @@ def strengthen_ties(tie_to, tie_w, workers, partners, growth):
 
 
 @_jit
-def best_candidates(seen, slots, item_purpose, tribe_purpose, item_needs,
-                           tribe_profile):
+def best_candidates(seen: A, slots: A, item_purpose: A, tribe_purpose: A, item_needs: A,
+    tribe_profile: A) -> tuple[A, A]:
     count = seen.shape[0]
     claimed = np.empty(count, seen.dtype)
     best = np.empty(count, np.float32)
@@ -156,7 +166,7 @@ def best_candidates(seen, slots, item_purpose, tribe_purpose, item_needs,
 
 
 @_jit
-def first_within(groups, keys, quota):
+def first_within(groups: A, keys: A, quota: A) -> A:
     n_groups = len(quota)
     count = np.zeros(n_groups, np.int64)
     for g in groups:
@@ -190,7 +200,7 @@ def first_within(groups, keys, quota):
     return chosen
 
 @_jit
-def group_argmax_rows(rows, groups, values, n_groups):
+def group_argmax_rows(rows: A, groups: A, values: A, n_groups: int) -> A:
     winner = np.full(n_groups, -1, np.int64)
     best = np.empty(n_groups, values.dtype)
     for r in range(len(rows)):
@@ -200,7 +210,7 @@ def group_argmax_rows(rows, groups, values, n_groups):
     return winner
 
 @_jit
-def comembers(persons, tribe, order, start, count, uniform):
+def comembers(persons: A, tribe: A, order: A, start: A, count: A, uniform: A) -> A:
     peers = np.full(len(persons), -1, np.int64)
     for r in range(len(persons)):
         i = persons[r]

@@ -69,6 +69,8 @@ class Table:
     """
 
     columns: ClassVar[dict[str, Column[Any]]] = {}
+    per_membership: ClassVar[tuple[Column[Any], ...]] = ()
+    roles: ClassVar[tuple[Column[Any], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,6 +79,8 @@ class Table:
             declared.update({name: value for name, value in vars(klass).items()
                              if isinstance(value, Column)})
         cls.columns = declared
+        cls.per_membership = tuple(c for c in declared.values() if c.per_membership)
+        cls.roles = tuple(c for c in declared.values() if c.role)
 
     def __init__(self, capacity: int = 16, **dims: int) -> None:
         self.dims = dims
@@ -94,10 +98,6 @@ class Table:
         """The whole (allocated) array of column `name`."""
         array: np.ndarray = self.__dict__[name]
         return array
-
-    def view(self, name: str) -> np.ndarray:
-        """The used part of column `name`."""
-        return self.array(name)[: self.n]
 
     def attach(self, table: Table) -> None:
         """Make `table` (same rows, same count) grow and shrink with this one."""

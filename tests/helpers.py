@@ -10,8 +10,10 @@ from model.plan import OBSERVE
 
 
 def make(preset: str = "purposeful", seed: int = 1, **overrides: object) -> Organization:
-    """A small organization for a test (80 people unless `people` is given)."""
+    """A small organization for a test (80 people unless `people` is given), freshly assembled
+    (no history before step 0) unless `history_steps` is given."""
     overrides.setdefault("people", 80)
+    overrides.setdefault("history_steps", 0)
     return Organization(preset=preset, rng=seed, **overrides)  # type: ignore[arg-type]
 
 

@@ -2,9 +2,11 @@
 
 import mesa
 import numpy as np
+import pandas as pd
+import pytest
 
 from agents import Community, Person, Tribe
-from model import Recording
+from model import Organization, Recording
 from tests.helpers import make
 
 
@@ -73,10 +75,11 @@ def test_agentset_tools_work_on_people():
     m = make()
     m.run(5)
     people = m.agents_by_type[Person]
+    engagement = m.people.engagement[: m.people.n][m.people.active[: m.people.n]]
     mean = people.agg("engagement", np.mean)
-    assert np.isclose(mean, m.people.engagement[: m.people.n].mean())
+    assert np.isclose(mean, engagement.mean(dtype=np.float64))
     engaged = people.select(lambda a: a.engagement > 0.5)
-    assert len(engaged) == int((m.people.engagement[: m.people.n] > 0.5).sum())
+    assert len(engaged) == int((engagement > 0.5).sum())
 
 
 def test_datacollector_holds_one_row_per_step():
@@ -93,7 +96,7 @@ def test_graph_has_active_people_and_their_ties():
     graph = m.graph()
     assert set(graph.nodes) == set(np.flatnonzero(m.people.active[: m.people.n]).tolist())
     assert graph.number_of_edges() > 0
-    a, b, data = next(iter(graph.edges(data=True)))
+    *_, data = next(iter(graph.edges(data=True)))
     assert data["weight"] > 0
 
 
@@ -104,3 +107,47 @@ def test_snapshots_at_an_interval():
     assert sorted(people["step"].unique()) == [5, 10]
     assert sorted(tribes["step"].unique()) == [5, 10]
     assert len(people[people["step"] == 5]) >= m.cfg.people
+
+
+def test_views_are_made_only_when_asked_for():
+    m = make(people=60)
+    m.run(5)
+    assert m.views.people == {} and m.views.tribes == {}  # the step made none
+    m.person(3)
+    assert set(m.views.people) == {3}
+    agents = m.agents  # reading the agents makes a view of every active person
+    active = np.flatnonzero(m.people.active[: m.people.n])
+    assert {a.index for a in agents if isinstance(a, Person)} == set(active.tolist())
+    assert len([a for a in agents if isinstance(a, Community)]) == m.cfg.themes + m.cfg.domains
+
+
+def test_agents_refuse_to_step_and_point_to_the_model():
+    m = make(people=30)
+    with pytest.raises(RuntimeError, match="model.step"):
+        m.agents.shuffle_do("step")
+    with pytest.raises(RuntimeError, match="model.step"):
+        m.person(0).step()
+
+
+def test_agent_reporters_are_recorded_when_asked_for():
+    m = make(people=40, recording=Recording(agents=True))
+    m.run(3)
+    data = m.datacollector.get_agent_vars_dataframe().reset_index()
+    people = data[data["kind"] == "Person"]
+    last = people[people["Step"] == people["Step"].max()].set_index("AgentID")
+    views = {m.person(int(row)).unique_id: int(row)
+             for row in np.flatnonzero(m.people.active[: m.people.n])}
+    assert set(last.index) == set(views)
+    for agent_id, row in views.items():
+        assert last.loc[agent_id, "engagement"] == pytest.approx(float(m.people.engagement[row]))
+        assert last.loc[agent_id, "tribe"] == m.people.tribe[row]
+    assert set(data["kind"]) == {"Person", "Tribe", "Community"}
+    plain = make(people=40)
+    plain.run(3)
+    assert not plain.datacollector.agent_reporters  # nothing per agent unless asked for
+
+
+def test_seed_is_the_same_as_rng():
+    by_rng = Organization(people=50, rng=9).run(20)
+    by_seed = Organization(people=50, seed=9).run(20)
+    pd.testing.assert_frame_equal(by_rng, by_seed)

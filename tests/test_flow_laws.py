@@ -18,7 +18,7 @@ def test_littles_law_holds_on_a_long_run():
 def test_time_in_wip_adds_up_exactly():
     """Every step an item spends in WIP is counted once: the sum over steps of WIP equals the
     lead time of the items done plus the age of those still open."""
-    m = Organization(rng=5, people=150, shelf_life=0)
+    m = Organization(rng=5, people=150, shelf_life=0, history_steps=0)
     table = m.run(200)
     items = m.board.items
     open_age = int(items.wip_age[: items.n][items.stage[: items.n] >= 0].sum())

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from agents import Person, Tribe
 from model import PRESETS, Organization
 from model.kanban import BACKLOG, DOING, READY, REVIEW
+from model.metrics import METRICS
 from model.policy import policy_names
 from tests.helpers import set_step
 
@@ -53,17 +54,26 @@ def check_invariants(m: Organization) -> None:
     # no NaN or infinity anywhere in the state
     for table in (p, tribes, items):
         for name in table.columns:
-            column = table.view(name)
+            column = table.array(name)[: table.n]
             if column.dtype.kind == "f":
                 assert np.isfinite(column).all(), name
     # bounded quantities stay in bounds
     assert ((p.engagement[:n] >= 0) & (p.engagement[:n] <= 1)).all()
     assert ((p.skill[:n] >= 0) & (p.skill[:n] <= 1)).all()
     assert (p.reputation[:n] >= 0).all()
-    # step table: lead time is missing exactly when nothing finished, nothing else is missing
+    # step table: lead times are missing exactly when nothing finished, the ratios when their
+    # denominator is 0; nothing else is missing, and every value is within its bounds
     row = m.metrics
-    assert np.isnan(row["lead_time"]) == (row["throughput"] == 0)
-    assert all(np.isfinite(v) for k, v in row.items() if k != "lead_time")
+    for name in ("lead_time", "customer_lead_time"):
+        assert np.isnan(row[name]) == (row["throughput"] == 0)
+    assert np.isnan(row["served"]) == (row["arrived"] == 0)
+    assert np.isnan(row["utilization"]) == (row["capacity"] == 0)
+    assert np.isnan(row["rework_share"]) == (row["reviewed"] == 0)
+    ratios = {"lead_time", "customer_lead_time", "served", "utilization", "rework_share"}
+    assert all(np.isfinite(v) for k, v in row.items() if k not in ratios)
+    for metric in METRICS:
+        value = row[metric.name]
+        assert np.isnan(value) or metric.low <= value <= metric.high, metric.name
 
 
 def check_membership_views(m: Organization) -> None:
@@ -120,6 +130,7 @@ configs = st.fixed_dictionaries({
     "merge_check_rate": st.floats(0, 1),
     "effort_dist": st.sampled_from(["fixed", "exponential", "lognormal"]),
     "shelf_life": st.integers(0, 20),
+    "history_steps": st.integers(0, 20),
     "seed": st.integers(0, 2**32 - 1),
 })
 

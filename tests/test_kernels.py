@@ -68,20 +68,29 @@ def test_fit_terms(state):
     assert tie_weight[3] == pytest.approx(float(s["tie_w"][i][inside].sum()), rel=1e-6)
 
 
-@pytest.mark.parametrize("doing_rate", [0.0, 0.02])
-def test_learn(state, doing_rate):
+@pytest.mark.parametrize(("doing_rate", "forgetting", "obsolescence"),
+                         [(0.0, 0.0, 0.0), (0.02, 0.0, 0.0), (0.02, 0.01, 0.005)])
+def test_learn(state, doing_rate, forgetting, obsolescence):
     s = state
     result = both("learn", s["skill"], s["active"], s["engagement"], s["tribe"], s["demand"],
-                  np.float32(0.3), 0.05, doing_rate)
+                  np.float32(0.3), 0.05, doing_rate, forgetting, obsolescence)
     assert_same(result[0], result[2])  # top skill
     assert_same(result[1][0], result[3][0])  # the skills, changed in place
-    grown = result[1][0]
-    assert (grown >= s["skill"]).all() and (grown > s["skill"]).any() and (grown <= 1).all()
+    changed = result[1][0]
+    assert ((changed >= 0) & (changed <= 1)).all()
+    if forgetting == obsolescence == 0:
+        assert (changed >= s["skill"]).all() and (changed > s["skill"]).any()
+    else:  # an active unaffiliated person loses every skill they do not practise
+        idle = (((s["tribe"] < 0) & s["active"])[:, None] & (s["skill"] < 0.3)
+                & (s["skill"] > 0))
+        assert idle.any() and (changed[idle] < s["skill"][idle]).all()
 
 
 def test_drift(state):
     s = state
-    result = both("drift", s["passion"], s["members"], s["purpose"], s["tribe"], 0.05)
+    origin = s["rng"].random(s["passion"].shape, dtype=np.float32)
+    result = both("drift", s["passion"], s["members"], s["purpose"], s["tribe"], 0.05, origin,
+                  0.02)
     assert_same(result[1][0], result[3][0])
     moved = result[1][0]
     assert np.allclose(np.linalg.norm(moved[s["members"]], axis=1), 1.0, atol=1e-5)

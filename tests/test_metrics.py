@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from model.metrics import BY_NAME, METRICS, SUMMARY_KINDS, sorting, summarize_run
 from numerics.stats import gini
 from tests.helpers import make
 
@@ -49,3 +51,72 @@ def test_the_step_tables_gini_is_that_of_active_peoples_cumulated_contribution()
     assert gini_by_pairs(contribution) != pytest.approx(expected, rel=1e-3)
     # this step's contribution is not what the metric describes
     assert gini_by_pairs(p.contribution[: p.n][active]) != pytest.approx(expected, rel=1e-3)
+
+
+def test_every_step_table_column_is_declared_once():
+    table = make(people=40).run(3)
+    assert list(table.columns) == ["step", *(metric.name for metric in METRICS)]
+    assert len(BY_NAME) == len(METRICS)
+    for metric in METRICS:
+        assert metric.meaning and metric.unit and metric.label
+        assert metric.summary in SUMMARY_KINDS
+        assert metric.low < metric.high
+
+
+def test_a_run_summary_follows_each_metrics_declared_kind():
+    table = pd.DataFrame({"step": np.arange(7)})
+    rng = np.random.default_rng(2)
+    for metric in METRICS:
+        table[metric.name] = rng.random(7)
+    table["throughput"] = [0, 0, 0, 0, 2, 0, 1]
+    table.loc[[4, 6], "lead_time"] = [3.0, 9.0]
+    table.loc[[5], "lead_time"] = np.nan  # nothing finished: no lead time
+    summary = summarize_run(table, warmup=0.5)  # window: steps 4, 5, 6
+    assert (summary["window_start"], summary["window_end"]) == (4, 6)
+    for metric in METRICS:
+        window = table[metric.name].iloc[4:]
+        if metric.summary == "final":
+            assert summary[metric.name] == window.iloc[-1], metric.name
+        elif metric.summary == "mean":
+            assert summary[metric.name] == pytest.approx(window.mean()), metric.name
+        elif metric.summary == "ratio":
+            top, bottom = (table[c].iloc[4:].sum() for c in metric.ratio_of)
+            assert summary[metric.name] == pytest.approx(top / bottom), metric.name
+    assert summary["lead_time"] == pytest.approx((2 * 3.0 + 1 * 9.0) / 3)
+    # an empty window falls back to the last step
+    assert summarize_run(table, warmup=1.0)["window_start"] == 6
+
+
+def test_sorting_measures_compare_co_members_with_everyone_and_a_shuffle():
+    m = make(people=40, history_steps=0)
+    p, t = m.people, m.tribes
+    rng = np.random.default_rng(1)
+    members = np.flatnonzero(p.tribe[: p.n] >= 0)
+    passion = rng.random((len(members), m.cfg.themes)).astype(np.float32)
+    passion /= np.linalg.norm(passion, axis=1, keepdims=True)
+    p.passion[members] = passion
+    tribe = p.tribe[members]
+    similarity = passion.astype(np.float64) @ passion.T.astype(np.float64)
+    same = tribe[:, None] == tribe[None, :]
+    off = ~np.eye(len(members), dtype=bool)
+    expected_within = similarity[same & off].mean()
+    expected_between = similarity[~same].mean()
+    # the shuffle's expectation: each member's passion against a random member's purpose
+    purposes = t.purpose[tribe].astype(np.float64)
+    expected_baseline = (passion.astype(np.float64) @ purposes.T).mean()
+    result = sorting(m.state)
+    assert result["similarity_within"] == pytest.approx(expected_within, rel=1e-5)
+    assert result["similarity_between"] == pytest.approx(expected_between, rel=1e-5)
+    assert result["alignment_baseline"] == pytest.approx(expected_baseline, rel=1e-5)
+    origin = p.passion_origin[members].astype(np.float64)
+    assert result["alignment_original"] == pytest.approx(
+        np.einsum("ij,ij->i", origin, purposes).mean(), rel=1e-5)
+
+
+def test_voluntary_membership_sorts_people_by_passion():
+    summary = summarize_run(make("purposeful", people=300, seed=2, history_steps=0).run(150))
+    assert summary["similarity_within"] > summary["similarity_between"] + 0.05
+    assert summary["alignment"] > summary["alignment_baseline"] + 0.05
+    assigned = summarize_run(make("hierarchy", people=300, seed=2, history_steps=0).run(150))
+    assert (summary["similarity_within"] - summary["similarity_between"]
+            > assigned["similarity_within"] - assigned["similarity_between"])

@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from model.config import Config
     from model.state import State
 
+# the contract every policy of a concern implements
+_CONTRACTS: dict[str, type] = {
+    "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
+    "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy}
+
 __all__ = ["Rules", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
            "membership", "orient", "purpose", "work"]
 
@@ -63,8 +68,15 @@ class Rules:
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:
         """The policies `cfg` names, each built with the configuration."""
-        return cls(**{f.name: policy_class(f.name, getattr(cfg, f.name))(cfg)
-                      for f in fields(cls)})
+        built = {f.name: policy_class(f.name, getattr(cfg, f.name))(cfg) for f in fields(cls)}
+        return cls(**built)  # type: ignore[arg-type]  # each contract is checked on init
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            chosen, contract = getattr(self, f.name), _CONTRACTS[f.name]
+            if not isinstance(chosen, contract):
+                raise TypeError(f"{type(chosen).__name__} is registered as a {f.name} policy "
+                                f"but does not implement {contract.__name__}")
 
     def policies(self) -> tuple[Policy, ...]:
         """The chosen policies, one per concern."""
@@ -74,3 +86,8 @@ class Rules:
         """Let every policy create and attach its own state."""
         for chosen in self.policies():
             chosen.attach(s)
+
+    def inherit(self, previous: Rules) -> None:
+        """Each policy takes over the state of the one it replaces."""
+        for chosen, old in zip(self.policies(), previous.policies(), strict=True):
+            chosen.inherit(old)

@@ -1,9 +1,13 @@
 """Conflict within a tribe: when a tribe is divided, and what it does about it.
 
 A living tribe of two or more is in conflict when its division D_t (1 - mean alignment of its
-members with the purpose, taken at observe) exceeds `conflict_threshold`; the conflict policy
-resolves it. Resolutions that change the purpose ask the purpose policy, which a fixed mandate
-refuses.
+members with the purpose, taken at observe) exceeds `conflict_threshold` and exceeds the
+division at which its last conflict was settled: a settled conflict stays settled (its cost is
+paid once) until the tribe grows more divided than it was then, or calms below the threshold,
+after which a new conflict starts afresh. The conflict policy resolves it; a conflict the
+policy cannot resolve (arbitration without a leader) stays unresolved, and an unresolved
+conflict lowers the fit of the tribe's members (`w_conflict`, `model.rules.fit`). Resolutions
+that change the purpose ask the purpose policy, which a fixed mandate refuses.
 """
 
 from __future__ import annotations
@@ -41,9 +45,12 @@ class ConflictParams(Params):
 
 
 class ConflictRecord(Table):
-    """Per tribe: whether it is in conflict this step."""
+    """Per tribe: its conflict this step, and how its last one was settled."""
 
     conflict = Column(np.bool_, False, doc="in conflict this step")
+    unresolved = Column(np.bool_, False, doc="in conflict and not resolved this step")
+    settled = Column(np.float32, 0.0, doc="division at the last settlement (0: none since the "
+                     "tribe last calmed)")
 
 
 class ConflictPolicy(Policy):
@@ -61,8 +68,14 @@ class ConflictPolicy(Policy):
         s.attach_to_tribes(self.record)
 
     @abstractmethod
-    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> None:
-        """Resolve the conflict of tribes `tribe_ids`; a new purpose goes through `purpose`."""
+    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> np.ndarray:
+        """Resolve the conflict of tribes `tribe_ids` (a new purpose goes through `purpose`);
+        return the tribes whose conflict is settled."""
+
+    def unresolved(self, tribe_ids: np.ndarray) -> np.ndarray:
+        """Whether each tribe's conflict stayed unresolved this step."""
+        flags: np.ndarray = self.record.unresolved[tribe_ids]
+        return flags
 
 
 @register("arbitration")
@@ -73,12 +86,12 @@ class Arbitration(ConflictPolicy):
 
     params = ("arbitration_cost",)
 
-    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> None:
-        """Arbitrate in the conflicted tribes that have a leader."""
+    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> np.ndarray:
+        """Arbitrate in the conflicted tribes that have a leader; the others stay unresolved."""
         tribes, p = s.tribes, s.people
         tribe_ids = tribe_ids[tribes.leader[tribe_ids] >= 0]
         if len(tribe_ids) == 0:
-            return
+            return tribe_ids
         leader = tribes.leader[tribe_ids]
         current = tribes.purpose[tribe_ids]
         purpose.adopt(s, tribe_ids,
@@ -92,6 +105,7 @@ class Arbitration(ConflictPolicy):
         overruled = members[arbitrated[t] & (p.alignment[members] < leader_alignment[t])]
         p.engagement[overruled] = np.maximum(p.engagement[overruled] - self.cfg.arbitration_cost,
                                              0)
+        return tribe_ids
 
 
 @register("consent")
@@ -101,12 +115,13 @@ class Consent(ConflictPolicy):
 
     params = ("consent_overhead",)
 
-    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> None:
+    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> np.ndarray:
         """Integrate the members' passions into the purpose."""
         tribes, p = s.tribes, s.people
         shared = tribes.member_mean(p, p.passion[: p.n])[tribe_ids]
         purpose.adopt(s, tribe_ids, normalize_rows(shared.astype(np.float32)))
         tribes.overhead[tribe_ids] += self.cfg.consent_overhead
+        return tribe_ids
 
 
 @register("exit")
@@ -115,7 +130,7 @@ class Exit(ConflictPolicy):
 
     params = ("exit_alignment",)
 
-    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> None:
+    def resolve(self, s: State, tribe_ids: np.ndarray, purpose: PurposePolicy) -> np.ndarray:
         """Dissenters become unaffiliated."""
         tribes, p = s.tribes, s.people
         conflicted = np.zeros(tribes.n, dtype=bool)
@@ -124,18 +139,24 @@ class Exit(ConflictPolicy):
         leaving = members[conflicted[p.tribe[members]]
                           & (p.alignment[members] < self.cfg.exit_alignment)]
         s.leave_all(leaving, "conflict")
+        return tribe_ids
 
 
 def decide(s: State, rules: Rules) -> None:
-    """Tribes divided beyond `conflict_threshold` are in conflict; the conflict policy
-    resolves it."""
+    """Tribes divided beyond `conflict_threshold`, and beyond their last settlement, are in
+    conflict; the conflict policy resolves it; a settled conflict records its division."""
     tribes, record = s.tribes, rules.conflict.record
     living = tribes.living()
-    in_conflict = ((tribes.size[living] >= 2)
-                   & (tribes.division[living] > s.cfg.conflict_threshold))
+    division = tribes.division[living]
+    divided = (tribes.size[living] >= 2) & (division > s.cfg.conflict_threshold)
+    record.settled[living[~divided]] = 0.0  # calm again: a later conflict starts afresh
+    in_conflict = divided & (division > record.settled[living])
     record.conflict[: tribes.n] = False
+    record.unresolved[: tribes.n] = False
     conflicted = living[in_conflict]
     record.conflict[conflicted] = True
     s.events.add(s.clock, "conflict", -1, conflicted, -1, rules.conflict.name)
     if len(conflicted):
-        rules.conflict.resolve(s, conflicted, rules.purpose)
+        resolved = rules.conflict.resolve(s, conflicted, rules.purpose)
+        record.settled[resolved] = tribes.division[resolved]
+        record.unresolved[conflicted[~np.isin(conflicted, resolved)]] = True

@@ -3,11 +3,14 @@ people use to judge their own tribe and the tribes they hear of.
 
 Fit of person i in tribe t:
 
-    F = clip((w_a a + w_s u + w_b b + w_l q_t) / (w_a + w_s + w_b + w_l) - w_o min(o_t, 1), 0, 1)
+    F = clip((w_a a + w_s u + w_b b + w_l q_t) / (w_a + w_s + w_b + w_l)
+             - w_o min(o_t, 1) - w_c c_t, 0, 1)
 
 with alignment a = p_i . pi_t, skill use u = s_i . delta_t, belonging
-b = 1 - exp(-W / belonging_scale) (W: i's tie weight into t), leader quality q_t and overload
-o_t of the tribe. A person in no tribe has fit `unaffiliated_fit`.
+b = 1 - exp(-W / belonging_scale) (W: i's tie weight into t), leader quality q_t, overload o_t
+of the tribe and c_t = 1 if its conflict stayed unresolved (relationship conflict lowers
+satisfaction and performance: Jehn 1995; De Dreu and Weingart 2003). A person in no tribe has
+fit `unaffiliated_fit`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class FitParams(Params):
     w_belonging: float = param(0.25, "weight of belonging in fit", 0, 1)
     w_leader: float = param(0.2, "weight of leader quality in fit", 0, 1)
     w_workload: float = param(0.15, "penalty per unit of overload", 0, 1)
+    w_conflict: float = param(0.1, "penalty for a tribe whose conflict stayed unresolved", 0,
+                              1)
     belonging_scale: float = param(1.0, "tie weight inside the tribe that gives belonging "
                                    "1-1/e", 1e-6, 1e6)
     load_horizon: float = param(10.0, "steps of open work at current capacity a tribe carries "
@@ -43,7 +48,7 @@ class FitParams(Params):
     unaffiliated_fit: float = param(0.3, "fit of a person with no tribe", 0, 1)
 
 
-def fit_in(s: State, persons: np.ndarray, tribe_ids: np.ndarray
+def fit_in(s: State, rules: Rules, persons: np.ndarray, tribe_ids: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """How well each person would fit in the given tribe (their own or a candidate).
 
@@ -58,7 +63,31 @@ def fit_in(s: State, persons: np.ndarray, tribe_ids: np.ndarray
            + cfg.w_belonging * belonging
            + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
     fit -= cfg.w_workload * np.minimum(tribes.overload[tribe_ids], 1.0)
+    fit -= cfg.w_conflict * rules.conflict.unresolved(tribe_ids)
     return np.clip(fit, 0.0, 1.0), alignment, skill_use, belonging
+
+
+def founder_fit(s: State, rules: Rules, persons: np.ndarray, cofound_alignment: float
+                ) -> np.ndarray:
+    """The fit each person expects in a tribe they would found: the fit function with
+    alignment 1 (a purpose made of their passion), skill use s_i . s_i / sum s_i (work made for
+    their skills), belonging from their ties to like-minded colleagues (passion alignment at
+    least `cofound_alignment`, who would co-found), their own quality as its leader, and no
+    overload."""
+    cfg, p = s.cfg, s.people
+    skill = p.skill[persons]
+    skill_use = (skill * skill).sum(axis=1) / np.maximum(skill.sum(axis=1), 1e-12)
+    targets = p.tie_to[persons]
+    known = targets >= 0
+    like = np.einsum("ik,ijk->ij", p.passion[persons], p.passion[np.maximum(targets, 0)])
+    weight = np.where(known & (like >= cofound_alignment) & p.active[np.maximum(targets, 0)],
+                      p.tie_w[persons], 0.0).sum(axis=1)
+    belonging = 1.0 - np.exp(-weight / cfg.belonging_scale)
+    total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+    fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+           + cfg.w_leader * rules.leadership.founder_quality(s, persons)) / total
+    clipped: np.ndarray = np.clip(fit, 0.0, 1.0)
+    return clipped
 
 
 def observe(s: State, rules: Rules) -> None:
@@ -76,7 +105,7 @@ def observe(s: State, rules: Rules) -> None:
     p.alignment[:n] = 0.0
     p.skill_use[:n] = 0.0
     p.belonging[:n] = 0.0
-    fit, alignment, skill_use, belonging = fit_in(s, members, p.tribe[members])
+    fit, alignment, skill_use, belonging = fit_in(s, rules, members, p.tribe[members])
     p.fit[members] = fit
     p.alignment[members] = alignment
     p.skill_use[members] = skill_use

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.tribe import NOBODY
+from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
 from numerics.rows import matvec
@@ -103,6 +103,13 @@ class LeadershipPolicy(Policy):
                                                                    + self.reputation_ref)
         return quality
 
+    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+        """The quality each person would have leading a tribe around their own passion
+        (alignment 1): r / (r + r_ref)."""
+        reputation = s.people.reputation[persons]
+        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        return quality
+
     def assess(self, s: State) -> None:
         """Leader quality of every tribe: Q of its leader (0 without one)."""
         tribes = s.tribes
@@ -153,7 +160,7 @@ class Emergent(LeadershipPolicy):
         standing = p.reputation[:n] * (0.5 + 0.5 * p.alignment[:n])
         backed = endorses[members]
         valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == p.tribe[members])
-        backed = np.where(valid, backed, -1)
+        backed = np.where(valid, backed, NOBODY)
         best = np.where(valid, standing[np.maximum(backed, 0)], -np.inf)
         for _ in range(cfg.endorse_sample):
             peer = s.comembers(members)
@@ -227,6 +234,13 @@ class Distributed(LeadershipPolicy):
         living = tribes.living()
         led = living[tribes.leader[living] >= 0]
         self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
+
+    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+        """The quality each person would have leading a tribe around their own passion
+        (alignment 1): r / (r + r_ref)."""
+        reputation = s.people.reputation[persons]
+        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        return quality
 
     def assess(self, s: State) -> None:
         """Mean quality of the value and innovation champions."""

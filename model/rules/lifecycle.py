@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.person import NO_TRIBE
 from agents.tribe import Origin
 from model.kanban import READY
 from model.parameters import Params, param
@@ -74,7 +75,7 @@ def split(s: State, rules: Rules) -> None:
                                             -p.alignment[: p.n], -np.inf))[splitting]
     new_ids = s.create_tribes(p.passion[seed], Origin.SPLIT, parents=splitting,
                               overhead=rules.leadership.overhead())
-    new_of = np.full(tribes.n, -1, dtype=np.int64)
+    new_of = np.full(tribes.n, NO_TRIBE, dtype=np.int64)
     new_of[splitting] = new_ids
     old = p.tribe[members]
     preference = (row_dot(p.passion[members], tribes.purpose[new_of[old]])
@@ -123,7 +124,7 @@ def merge(s: State, rules: Rules) -> None:
     weight_a = tribes.size[absorbed][:, None].astype(np.float32)
     rules.purpose.adopt(s, keeper, normalize_rows(weight_k * tribes.purpose[keeper]
                                                   + weight_a * tribes.purpose[absorbed]))
-    into = np.full(tribes.n, -1, dtype=np.int64)
+    into = np.full(tribes.n, NO_TRIBE, dtype=np.int64)
     into[absorbed] = keeper
     members = p.members()
     members = members[into[p.tribe[members]] >= 0]

@@ -3,25 +3,27 @@ bottom-up, and how management places people and forms teams.
 
 Voluntary choice (`choose_voluntarily`): a person reconsiders with probability
 `consider_rate`, hears of one tribe through a community of interest and one through a tie,
-and estimates their fit there with the fit function (`model.rules.fit`). Then, in this order:
-switch if the better candidate beats their fit by `switch_threshold`; found a tribe if every
-option is below `found_threshold` (probability `found_rate` x initiative), taking along
-like-minded ties; leave a tribe whose fit is below `leave_threshold`.
+and estimates their fit there with the fit function (`model.rules.fit`), and what their fit
+would be in a tribe they founded (`fit.founder_fit`). Then, in this order: switch if the better
+candidate beats their fit by `switch_threshold`; found a tribe if the founder's fit beats both
+their fit and the candidates' by `switch_threshold` (with probability `found_rate` x
+initiative: founding takes initiative), taking along like-minded ties; leave a tribe whose fit
+is below `leave_threshold`.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from agents.person import People
+from agents.person import NO_TRIBE, People
 from agents.tribe import Origin
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
-from model.rules.fit import fit_in
+from model.rules.fit import fit_in, founder_fit
 from numerics.groups import group_sum, rank_within
 from numerics.rows import row_dot
 
@@ -40,8 +42,6 @@ class MembershipParams(Params):
     consider_rate: float = param(0.1, "probability a person reconsiders membership in a step",
                                  0, 1)
     switch_threshold: float = param(0.08, "fit gain needed to switch tribe", 0, 1)
-    found_threshold: float = param(0.4, "best available fit below which a person may found a "
-                                   "tribe", 0, 1)
     found_rate: float = param(0.1, "probability of founding, times initiative, when unfit", 0,
                               1)
     leave_threshold: float = param(0.25, "fit below which a member leaves the tribe", 0, 1)
@@ -73,8 +73,9 @@ class MembershipPolicy(Policy):
 class Voluntary(MembershipPolicy):
     """People join, switch, found and leave tribes by their own choice."""
 
-    params = ("consider_rate", "switch_threshold", "found_threshold", "found_rate",
-              "leave_threshold", "cofound_alignment")
+    params: ClassVar[tuple[str, ...]] = (
+        "consider_rate", "switch_threshold", "found_rate", "leave_threshold",
+        "cofound_alignment")
 
     def decide(self, s: State, rules: Rules) -> None:
         """Some people reconsider: they compare their fit with two tribes they hear of."""
@@ -137,14 +138,14 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
         return
     current = p.tribe[consider]
     current_fit = p.fit[consider]
-    best_tribe = np.full(len(consider), -1, dtype=np.int32)
+    best_tribe = np.full(len(consider), NO_TRIBE, dtype=np.int32)
     best_fit = np.full(len(consider), -np.inf, dtype=np.float32)
     for candidate in (s.communities.tribe_heard_of(rng, p, tribes, consider),
                       tribe_of_a_tie(rng, p, consider)):
         valid = np.flatnonzero((candidate >= 0) & (candidate != current))
         if len(valid) == 0:
             continue
-        fit = fit_in(s, consider[valid], candidate[valid])[0]
+        fit = fit_in(s, rules, consider[valid], candidate[valid])[0]
         better = fit > best_fit[valid]
         best_fit[valid[better]] = fit[better]
         best_tribe[valid[better]] = candidate[valid[better]]
@@ -155,8 +156,9 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
         same_unit = (leader >= 0) & (p.unit[np.maximum(leader, 0)] == p.unit[consider])
         may_switch = approved | same_unit
     switch = may_switch & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
-    unfit = np.maximum(current_fit, best_fit) < cfg.found_threshold
-    found = (approved & ~switch & unfit
+    founder = founder_fit(s, rules, consider, cfg.cofound_alignment)
+    better_alone = founder > np.maximum(current_fit, best_fit) + cfg.switch_threshold
+    found = (approved & ~switch & better_alone
              & (rng.random(len(consider)) < cfg.found_rate * p.initiative[consider]))
     leave = (approved & ~switch & ~found & (current >= 0)
              & (current_fit < cfg.leave_threshold))
@@ -172,7 +174,7 @@ def tribe_of_a_tie(rng: np.random.Generator, p: People, persons: np.ndarray) -> 
     slot = rng.integers(0, p.tie_to.shape[1], size=len(persons))
     target = p.tie_to[persons, slot]
     tribe = p.tribe[target]
-    heard: np.ndarray = np.where((target >= 0) & (p.tie_w[persons, slot] > 0), tribe, -1)
+    heard: np.ndarray = np.where((target >= 0) & (p.tie_w[persons, slot] > 0), tribe, NO_TRIBE)
     return heard
 
 

@@ -1,14 +1,27 @@
 """Orient: engagement follows fit, commitment follows engagement, skills grow in communities of
-practice and by doing the tribe's work, and members' passions drift toward the purpose.
+practice and by doing the tribe's work and erode when unused and as the market turns, and (if
+chosen) members' passions drift toward the purpose.
 
 For active people, in this order:
 
     e <- e + eta_e (F - e)
     c <- c + eta_c (e - c)                      (with the new e)
-    s_k <- min(1, s_k + eta_p e max(X_k - s_k, 0) [in community k] + eta_d e delta_tk (1 - s_k))
-    p <- norm(p + rho (pi_t - p))               (members only)
+    s_k <- clip(s_k + eta_p e max(X_k - s_k, 0) [in community k] + eta_d e delta_tk (1 - s_k)
+                - s_k (omega tau + phi (1 - u_k)), 0, 1)
+    p <- norm(p + rho (pi_t - p) + rho_0 (p0 - p))   (members only, if rho > 0)
 
-with X_k = sum s_k^2 / sum s_k over the community of practice of domain k.
+with X_k = sum s_k^2 / sum s_k over the community of practice of domain k; u_k = min(K delta_tk, 1)
+the use of domain k by the person's tribe's work (0 in no tribe); phi = `skill_forgetting`
+(disuse: skills decay when not used, Arthur et al. 1998); omega tau = `skill_obsolescence`
+times the market's `turbulence` (knowledge loses value as the market turns: the half-life of
+professional knowledge, Dubin 1972; at the defaults omega tau = 0.005 a step, a half-life of
+about 140 steps); p0 the person's passion at hire.
+
+Passion drift is off by default (`passion_drift` = 0): adults' values and interests are stable
+over years (Schwartz 1992; Bardi et al. 2014), and with drift on, alignment would grow by
+indoctrination rather than by people sorting themselves into tribes they care about. When it is
+on, `passion_anchor` pulls passions back toward the original ones, so drift is bounded: the
+passion settles between p0 and the purpose, at weight rho / (rho + rho_0) toward the purpose.
 """
 
 from __future__ import annotations
@@ -36,13 +49,18 @@ class OrientParams(Params):
     commitment_rate: float = param(0.03, "rate at which commitment follows engagement", 0, 1)
     practice_learning: float = param(0.02, "rate of learning from stronger peers in a "
                                      "community of practice", 0, 1)
-    doing_learning: float = param(0.01, "rate of learning by doing the tribe's work", 0, 1)
+    doing_learning: float = param(0.08, "rate of learning by doing the tribe's work", 0, 1)
     practice_threshold: float = param(0.3, "skill that makes a person a member of a community "
                                       "of practice", 0, 1)
     interest_threshold: float = param(0.4, "passion weight that makes a person a member of a "
                                       "community of interest", 0, 1)
-    passion_drift: float = param(0.003, "rate at which members' passions drift to the tribe "
-                                 "purpose", 0, 1)
+    passion_drift: float = param(0.0, "rate at which members' passions drift to the tribe "
+                                 "purpose (0: passions do not drift)", 0, 1)
+    passion_anchor: float = param(0.01, "rate at which drifting passions are pulled back to the "
+                                  "passion at hire", 0, 1)
+    skill_forgetting: float = param(0.01, "share of an unused skill lost per step", 0, 1)
+    skill_obsolescence: float = param(0.1, "share of every skill lost per step per unit of "
+                                      "market turbulence", 0, 10)
 
 
 def orient(s: State, rules: Rules) -> None:
@@ -55,7 +73,9 @@ def orient(s: State, rules: Rules) -> None:
     p.commitment[:n] += cfg.commitment_rate * active * (engagement - p.commitment[:n])
     p.top_skill[:n] = kernels.learn(
         p.skill[:n], p.active[:n], engagement, p.tribe[:n], tribes.demand,
-        cfg.practice_threshold, cfg.practice_learning, cfg.doing_learning)
+        cfg.practice_threshold, cfg.practice_learning, cfg.doing_learning,
+        cfg.skill_forgetting, min(cfg.skill_obsolescence * cfg.turbulence, 1.0))
     members = np.flatnonzero(p.tribe[:n] >= 0)
     if len(members) and cfg.passion_drift > 0:
-        kernels.drift(p.passion, members, tribes.purpose, p.tribe, cfg.passion_drift)
+        kernels.drift(p.passion, members, tribes.purpose, p.tribe, cfg.passion_drift,
+                      p.passion_origin, cfg.passion_anchor)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -98,7 +98,7 @@ class CoCreated(PurposePolicy):
     toward the market (as hard as they are attuned to it), and at a set cadence it is
     re-oriented to the members' mean passion."""
 
-    params = ("refine_rate", "market_pull", "reorient_every")
+    params: ClassVar[tuple[str, ...]] = ("refine_rate", "market_pull", "reorient_every")
 
     def update(self, s: State) -> None:
         """Refine, pull toward the market, and re-orient when due."""

@@ -1,15 +1,24 @@
-"""Work and flow: members put effort into the items on their tribe's board, items move across
-the boards (Kanban), and the work policy decides how items get from the market backlog onto the
-boards and under which WIP limits.
+"""Work and flow: members put effort into the items on their tribe's board, peers review the
+work and may send it back, items move across the boards (Kanban), and the work policy decides
+how items get from the market backlog onto the boards and under which WIP limits.
 
 Work (act.work). Member effort e'_i = e_i (1 - min(overhead_t, 1)); E_t = sum e'_i; per-capita
 coordination k_t = 1 / (1 + c (n_t - 1)); capacity C_t = E_t k_t eta_t with effectiveness
-eta_t; the d_t items in doing share it, with switching loss
-mu_t = 1 / (1 + switch_cost max(d_t / n_t - 1, 0)); item j progresses by
-C_t mu_t / d_t (needs_j . S'_t), S'_t the effort-weighted skill profile.
+eta_t. The d_t items being worked on (in doing, or sent back to rework in review) share it,
+with a switching loss when members juggle more items than one each:
 
-Flow (act.flow), oldest first within a tribe's column: review -> done (a tribe of n >= 2
-confirms floor(review_rate n + U) items), doing -> review, ready -> doing (within the WIP
+    mu_t = 1 - min(switch_cost x_t, switch_loss_max),   x_t = max(d_t / n_t - 1, 0)
+
+(Weinberg 1992: each extra concurrent task costs about 20% of a person's time, up to about
+75% with five); item j progresses by C_t mu_t / d_t (needs_j . S'_t), S'_t the effort-weighted
+skill profile. The quality of the tribe's work is the care of those who did it, their
+engagement weighted by their effort, Q_t = sum e'_i e_i / E_t (discretionary effort follows
+engagement: Rich, LePine and Crawford 2010). Innovation needs slack: the share of the step's
+capacity the items did not absorb, sigma_t = 1 - applied / offered (1 without work).
+
+Flow (act.flow), oldest first within a tribe's column: review (a tribe of n >= 2 reviews
+floor(review_rate n + U) finished items; each is sent back for rework with probability
+rework_rate (1 - Q_t), else it is done), doing -> review, ready -> doing (within the WIP
 limits, if the policy sets any), intake by the policy, then aging and expiry of backlog items.
 """
 
@@ -45,15 +54,20 @@ class WorkParams(Params):
     wip_doing: int = param(3, "WIP limit of a tribe's doing column (pull)", 1, 1_000_000)
     wip_review: int = param(3, "WIP limit of a tribe's review column (pull)", 1, 1_000_000)
     pull_candidates: int = param(6, "backlog items a tribe looks at per free slot", 1, 1000)
-    review_rate: float = param(0.3, "items a member can confirm per step", 0, 100)
-    switch_cost: float = param(0.1, "efficiency lost per extra item per member in doing", 0,
-                               10)
+    review_rate: float = param(0.3, "items a member can review per step", 0, 100)
+    rework_rate: float = param(0.5, "probability that work done without any care is sent back "
+                               "at review (scaled by 1 - quality)", 0, 1)
+    rework_effort: float = param(0.25, "share of an item's effort that rework takes", 0, 1)
+    switch_cost: float = param(0.2, "share of effort lost per extra item per member being "
+                               "worked on", 0, 10)
+    switch_loss_max: float = param(0.75, "most of its effort a tribe can lose to switching "
+                                   "between items", 0, 1)
     coordination_cost: float = param(0.04, "per-member coordination cost: output = "
                                      "n/(1+c(n-1))", 0, 10)
-    innovation_rate: float = param(0.01, "rate at which the innovation champion raises "
-                                   "effectiveness", 0, 1)
-    innovation_decay: float = param(0.005, "rate at which effectiveness falls back without a "
-                                    "champion", 0, 1)
+    innovation_rate: float = param(0.03, "rate at which the innovation champion raises "
+                                   "effectiveness in the tribe's slack", 0, 1)
+    innovation_decay: float = param(0.01, "rate at which effectiveness falls back toward 1 "
+                                    "(innovations age)", 0, 1)
     max_effectiveness: float = param(2.0, "ceiling of a tribe's effectiveness", 1, 100)
     tie_growth: float = param(0.1, "tie weight gained by working together in a step", 0, 1)
     tie_decay: float = param(0.01, "per-step decay of every tie", 0, 1)
@@ -61,9 +75,11 @@ class WorkParams(Params):
 
 
 class Effectiveness(Table):
-    """Per tribe: how well it turns effort into progress."""
+    """Per tribe: how well it turns effort into progress, and how it worked this step."""
 
     effectiveness = Column(np.float32, 1.0, doc="in [1, max_effectiveness]")
+    quality = Column(np.float32, 0.0, doc="care in the step's work: effort-weighted engagement")
+    slack = Column(np.float32, 1.0, doc="share of the step's capacity no item absorbed")
 
 
 class WorkPolicy(Policy):
@@ -129,8 +145,9 @@ class Pull(WorkPolicy):
 
 @register("push")
 class Push(WorkPolicy):
-    """Management pushes every backlog item to a team at once (best skill match among
-    `pull_candidates` random teams), straight into doing, with no WIP limits."""
+    """Management pushes backlog items to teams (best skill match among `pull_candidates`
+    random teams with room), straight into doing, without WIP limits but up to each team's
+    estimated capacity; the rest waits in the backlog (and may expire)."""
 
     params = ("pull_candidates",)
 
@@ -139,66 +156,155 @@ class Push(WorkPolicy):
         return None
 
     def intake(self, s: State) -> None:
-        """Assign the whole backlog."""
+        """Assign backlog items, oldest first, to teams whose open work is below
+        `load_horizon` steps of their estimated capacity; a team takes items while its room
+        lasts (the last one may overrun it)."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
+        items = board.items
         backlog = board.in_stage(BACKLOG)
         living = tribes.living()
         if len(backlog) == 0 or len(living) == 0:
             return
+        backlog = backlog[np.argsort(items.since[backlog], kind="stable")]
+        room = np.maximum(effort_capacity(s, self)[: tribes.n] * cfg.load_horizon
+                          - open_effort(s), 0.0)
         options = living[rng.integers(0, len(living), size=(len(backlog), cfg.pull_candidates))]
-        match = np.einsum("ik,ijk->ij", board.items.needs[backlog], tribes.skill_profile[options])
-        chosen = options[np.arange(len(backlog)), match.argmax(axis=1)]
-        board.move(backlog, DOING, s.clock, chosen)
+        match = np.einsum("ik,ijk->ij", items.needs[backlog], tribes.skill_profile[options])
+        match[room[options] <= 0] = -np.inf
+        pick = match.argmax(axis=1)
+        row = np.arange(len(backlog))
+        ok = np.isfinite(match[row, pick])
+        chosen = options[row, pick][ok]
+        backlog = backlog[ok]
+        if len(backlog) == 0:
+            return
+        # within each team, in backlog order: the effort taken before this item is below room
+        effort = items.remaining[backlog].astype(np.float64)
+        order = np.lexsort((np.arange(len(backlog)), chosen))
+        taken = np.empty(len(backlog))
+        sorted_team, sorted_effort = chosen[order], effort[order]
+        total = np.cumsum(sorted_effort)
+        first = np.flatnonzero(np.r_[True, sorted_team[1:] != sorted_team[:-1]])
+        start = np.repeat(total[first] - sorted_effort[first], np.diff(np.r_[first, len(order)]))
+        taken[order] = total - sorted_effort - start
+        accept = taken < room[chosen]
+        board.move(backlog[accept], DOING, s.clock, chosen[accept])
+
+
+def effort_capacity(s: State, policy: WorkPolicy) -> np.ndarray:
+    """Each tribe's capacity in effort per step at its members' current engagement:
+    C_t = E_t k_t eta_t (0 for a tribe without members)."""
+    p, tribes, cfg = s.people, s.tribes, s.cfg
+    nt = tribes.n
+    members = p.members()
+    t = p.tribe[members]
+    effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
+    total_effort = np.bincount(t, weights=effort, minlength=nt)
+    per_capita = 1.0 / (1.0 + cfg.coordination_cost * np.maximum(tribes.size[:nt] - 1, 0))
+    capacity: np.ndarray = total_effort * per_capita * policy.record.effectiveness[:nt]
+    return capacity
+
+
+def open_effort(s: State) -> np.ndarray:
+    """Effort still to put into the items on each tribe's board."""
+    items = s.board.items
+    rows = np.flatnonzero((items.stage[: items.n] >= READY) & (items.remaining[: items.n] > 0))
+    opened: np.ndarray = np.bincount(items.tribe[rows], weights=items.remaining[rows],
+                                     minlength=s.tribes.n)[: s.tribes.n]
+    return opened
+
+
+def rework_chance(s: State, policy: WorkPolicy) -> np.ndarray:
+    """Per tribe, the probability that a reviewed item is sent back: rework_rate (1 - Q_t)."""
+    quality = policy.record.quality[: s.tribes.n]
+    chance: np.ndarray = s.cfg.rework_rate * (1.0 - quality)
+    return chance
+
+
+def item_capacity(s: State, policy: WorkPolicy) -> np.ndarray:
+    """Each tribe's capacity in items per step at its current effort, if it always had work:
+    the lesser of its work capacity C_t (delta_t . S_t) / (effort_mean (1 + rework_effort
+    r / (1 - r))) (the expected effort of an item, rework included) and its review capacity
+    review_rate n_t (1 - r) (tribes of two or more)."""
+    tribes, cfg = s.tribes, s.cfg
+    nt = tribes.n
+    chance = np.minimum(rework_chance(s, policy), 0.999)
+    match = np.einsum("ij,ij->i", tribes.demand[:nt].astype(np.float64),
+                      tribes.skill_profile[:nt].astype(np.float64))
+    per_item = cfg.effort_mean * (1.0 + cfg.rework_effort * chance / (1.0 - chance))
+    work_items = effort_capacity(s, policy) * match / per_item
+    size = tribes.size[:nt]
+    review_items = np.where(size >= 2, cfg.review_rate * size * (1.0 - chance), 0.0)
+    capacity: np.ndarray = np.where(tribes.alive[:nt], np.minimum(work_items, review_items), 0.0)
+    return capacity
 
 
 def innovate(s: State, rules: Rules) -> None:
-    """A champion raises effectiveness toward its ceiling; without one it falls back to 1:
-    eta <- eta + rho_i iota_c s_c (eta_max - eta), or eta <- eta - rho_d (eta - 1)."""
+    """The innovation champion raises effectiveness, in the slack the work left, and every
+    tribe's innovations age:
+
+        eta <- eta + rho_i iota_c s_c sigma_t (eta_max - eta) - rho_d (eta - 1)
+
+    rho_i = `innovation_rate`, iota_c s_c the champion's initiative times top skill (0 without
+    a champion), sigma_t the tribe's slack this step, rho_d = `innovation_decay`. Innovation
+    needs time not taken by delivery (organizational slack: Cyert and March 1963; Nohria and
+    Gulati 1996), so an overloaded tribe does not improve, and improvements wear off unless
+    renewed."""
     p, tribes, cfg = s.people, s.tribes, s.cfg
     n = tribes.n
+    record = rules.work.record
     champion = tribes.innovation_champion[:n]
     has = (champion >= 0) & tribes.alive[:n]
     c = np.maximum(champion, 0)
-    drive = p.initiative[c] * p.top_skill[c]
-    eff = rules.work.record.effectiveness[:n]
-    up = cfg.innovation_rate * drive * (cfg.max_effectiveness - eff)
+    drive = np.where(has, p.initiative[c] * p.top_skill[c], np.float32(0))
+    eff = record.effectiveness[:n]
+    up = cfg.innovation_rate * drive * record.slack[:n] * (cfg.max_effectiveness - eff)
     down = cfg.innovation_decay * (eff - 1.0)
-    eff += np.where(has, up, -down)
+    eff += up - down
 
 
 def work(s: State, rules: Rules) -> None:
-    """Members put effort into their tribe's items in doing; contributions earn reputation;
-    working together grows ties; champions raise effectiveness.
+    """Members put effort into their tribe's items in doing and in rework; contributions earn
+    reputation; working together grows ties; champions raise effectiveness.
 
     Member i's share of the progress: e'_i (C_t / E_t) mu_t (s_i . mean needs_t).
     Reputation r <- r + contribution - reputation_decay r. A tribe with work updates its
     demand delta <- 0.8 delta + 0.2 mean needs.
     """
     p, tribes, board, cfg = s.people, s.tribes, s.board, s.cfg
+    record = rules.work.record
     n, nt = p.n, tribes.n
     members = p.members()
     t = p.tribe[members]
     effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
     total_effort = np.bincount(t, weights=effort, minlength=nt)
     size = tribes.size[:nt]
-    per_capita = 1.0 / (1.0 + cfg.coordination_cost * np.maximum(size - 1, 0))
-    capacity = total_effort * per_capita * rules.work.record.effectiveness[:nt]
+    capacity = effort_capacity(s, rules.work)
     tribes.capacity[:nt] = capacity
     profile = kernels.group_weighted_sum(members, t, p.skill, effort, nt)
     profile /= np.maximum(total_effort, 1e-12)[:, None]
+    care = np.bincount(t, weights=effort * p.engagement[members], minlength=nt)
+    record.quality[:nt] = np.divide(care, total_effort, out=np.zeros(nt),
+                                    where=total_effort > 0)
 
     items = board.items
-    doing = board.in_stage(DOING)
-    doing = doing[items.remaining[doing] > 0]
-    d = np.bincount(items.tribe[doing], minlength=nt)[:nt]
+    stage, remaining = items.stage[: items.n], items.remaining[: items.n]
+    worked = np.flatnonzero(((stage == DOING) | (stage == REVIEW)) & (remaining > 0))
+    d = np.bincount(items.tribe[worked], minlength=nt)[:nt]
     per_member = np.divide(d, size, out=np.zeros(nt), where=size > 0)
-    multitask = 1.0 / (1.0 + cfg.switch_cost * np.maximum(per_member - 1.0, 0.0))
+    multitask = 1.0 - np.minimum(cfg.switch_cost * np.maximum(per_member - 1.0, 0.0),
+                                 cfg.switch_loss_max)
     rate = np.divide(capacity * multitask, d, out=np.zeros(nt), where=d > 0)
-    it = items.tribe[doing]
-    match = kernels.mixed_dot(items.needs, doing, profile, it)
-    items.remaining[doing] -= (rate[it] * match).astype(np.float32)
+    it = items.tribe[worked]
+    match = kernels.mixed_dot(items.needs, worked, profile, it)
+    progress = (rate[it] * match).astype(np.float32)
+    applied = np.minimum(progress, items.remaining[worked])
+    offered = np.bincount(it, weights=progress, minlength=nt)[:nt]
+    used = np.bincount(it, weights=applied, minlength=nt)[:nt]
+    record.slack[:nt] = 1.0 - np.divide(used, offered, out=np.zeros(nt), where=offered > 0)
+    items.remaining[worked] -= progress
 
-    needs = kernels.group_weighted_sum(doing, it, items.needs, np.ones(len(doing), np.float32),
+    needs = kernels.group_weighted_sum(worked, it, items.needs, np.ones(len(worked), np.float32),
                                        nt)
     mean_needs = np.divide(needs, d[:, None],
                            out=np.zeros((nt, cfg.domains)), where=d[:, None] > 0)
@@ -231,19 +337,26 @@ def flow(s: State, rules: Rules) -> None:
     nt = tribes.n
     limits = rules.work.limits()
 
-    # review -> done: each tribe of two or more confirms about review_rate * size items
+    # review: each tribe of two or more reviews about review_rate * size finished items; an
+    # item is sent back for rework with probability rework_rate (1 - Q_t), else it is done
     review = board.in_stage(REVIEW)
+    review = review[items.remaining[review] <= 0]
     size = tribes.size[:nt]
     quota = np.floor(cfg.review_rate * size + rng.random(nt)).astype(np.int64)
     quota[size < 2] = 0
     if len(review):
-        done = review[kernels.first_within(items.tribe[review], items.since[review], quota)]
+        reviewed = review[kernels.first_within(items.tribe[review], items.since[review], quota)]
+        board.reviewed_step += len(reviewed)
+        sent_back = rng.random(len(reviewed)) < rework_chance(s, rules.work)[
+            items.tribe[reviewed]]
+        board.rework(reviewed[sent_back], cfg.rework_effort)
+        done = reviewed[~sent_back]
         t = items.tribe[done]
         lead = items.wip_age[done]
         alignment = row_dot(items.purpose[done], tribes.purpose[t])
         delivered = (items.value[done] * (0.5 + 0.5 * alignment)
                      * np.exp(-cfg.cost_of_delay * lead))
-        board.finish(done, delivered)
+        board.finish(done, delivered, s.clock)
         tribes.done_total[:nt] += np.bincount(t, minlength=nt)[:nt]
         value = np.bincount(t, weights=delivered, minlength=nt)[:nt]
         tribes.value_total[:nt] += value

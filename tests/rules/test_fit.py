@@ -24,10 +24,10 @@ def test_fit_combines_belonging_and_overload_as_documented():
     inside = p.tribe[p.tie_to[person]] == 0
     weight = float((p.tie_w[person] * inside).sum())
     t.overload[0] = 0.0
-    fit = fit_in(m.state, np.array([person]), np.array([0]))[0][0]
+    fit = fit_in(m.state, m.rules, np.array([person]), np.array([0]))[0][0]
     assert fit == pytest.approx(1 - np.exp(-weight / 2.0), rel=1e-5)
     t.overload[0] = 0.4
-    loaded = fit_in(m.state, np.array([person]), np.array([0]))[0][0]
+    loaded = fit_in(m.state, m.rules, np.array([person]), np.array([0]))[0][0]
     assert loaded == pytest.approx(max(fit - 0.5 * 0.4, 0.0), rel=1e-5)
 
 

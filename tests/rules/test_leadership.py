@@ -13,8 +13,8 @@ from tests.helpers import (
 
 
 def test_peers_make_a_reputable_aligned_member_the_leader():
-    m = make(leadership="emergent", consider_rate=0.0, exit_base=0.0, exit_sensitivity=0.0,
-             split_division=1.0, conflict_threshold=1.0)
+    m = make(leadership="emergent", consider_rate=0.0, exit_base=0.0, quit_rate=0.0,
+             split_division=1.0, conflict_threshold=1.0, endorse_sample=3)
     members = members_of(m, 0)
     star = members[-1]
     m.people.passion[star] = m.tribes.purpose[0]
@@ -27,7 +27,7 @@ def test_peers_make_a_reputable_aligned_member_the_leader():
 
 
 def test_appointed_leaders_are_the_most_skilled_member():
-    m = make("hierarchy", exit_base=0.0, exit_sensitivity=0.0)
+    m = make("hierarchy", exit_base=0.0, quit_rate=0.0)
     m.run(5)
     for tribe in m.tribes.living():
         members = members_of(m, tribe)
@@ -37,7 +37,7 @@ def test_appointed_leaders_are_the_most_skilled_member():
 
 def test_rotating_leadership_changes_hands_every_period():
     m = make(leadership="rotating", rotation_period=5, membership="assigned",
-             exit_base=0.0, exit_sensitivity=0.0, conflict_threshold=1.0)
+             exit_base=0.0, quit_rate=0.0, conflict_threshold=1.0)
     m.run(21)
     changes = m.event_log().query("event == 'leader_changed' and tribe == 0")
     assert len(changes) >= 4

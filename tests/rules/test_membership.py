@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.rules.fit import founder_fit
 from numerics.rows import normalize_rows
 from tests.helpers import (
     make,
@@ -20,7 +21,7 @@ from tests.helpers import (
 @pytest.mark.parametrize("membership", ["voluntary", "assigned"])
 def test_members_leave_an_opposed_purpose_only_when_membership_is_voluntary(membership):
     m = make(membership=membership, purpose="fixed", passion_drift=0.0, conflict="consent",
-             exit_base=0.0, exit_sensitivity=0.0, split_division=1.0, conflict_threshold=1.0,
+             exit_base=0.0, quit_rate=0.0, split_division=1.0, conflict_threshold=1.0,
              consider_rate=0.5)
     members = opposed_tribe(m)
     m.run(30)
@@ -41,8 +42,7 @@ def test_nobody_moves_by_choice_under_assigned_membership():
 
 
 def test_unfit_people_with_initiative_found_tribes_with_like_minded_ties():
-    m = make(people=150, found_rate=1.0, found_threshold=1.0, switch_threshold=1.0,
-             cofound_alignment=0.0)
+    m = make(people=150, found_rate=1.0, switch_threshold=0.0, cofound_alignment=0.0)
     m.people.initiative[: m.people.n] = 1.0
     m.run(3)
     events = m.event_log()
@@ -174,3 +174,31 @@ def test_voluntary_membership_ignores_units():
     a.run(15)
     b.run(15)
     assert a.event_log().equals(b.event_log())
+
+
+def test_founding_is_reachable_at_the_defaults_and_compares_with_current_fit():
+    m = make("purposeful", people=300, seed=2)
+    m.run(200)
+    events = m.event_log()
+    bottom_up = events[(events["event"] == "founded") & (events["detail"] == "bottom-up")]
+    assert len(bottom_up) > 0
+    # nobody founds when founding cannot beat the current fit by the switching margin
+    never = make("purposeful", people=300, seed=2, switch_threshold=1.0)
+    never.run(200)
+    events = never.event_log()
+    assert not ((events["event"] == "founded") & (events["detail"] == "bottom-up")).any()
+
+
+def test_founder_fit_is_the_fit_function_on_a_tribe_of_ones_own():
+    m = make(people=60, w_alignment=0.4, w_skill=0.3, w_belonging=0.2, w_leader=0.1)
+    observe(m)
+    person = np.array([5])
+    p = m.people
+    skill = p.skill[5].astype(np.float64)
+    targets = p.tie_to[5]
+    alike = np.array([t >= 0 and float(p.passion[5] @ p.passion[t]) >= 0.8 for t in targets])
+    weight = float(p.tie_w[5][alike].sum())
+    reputation = float(p.reputation[5])
+    expected = (0.4 + 0.3 * (skill @ skill) / skill.sum() + 0.2 * (1 - np.exp(-weight))
+                + 0.1 * reputation / (reputation + m.rules.leadership.reputation_ref))
+    assert founder_fit(m.state, m.rules, person, 0.8)[0] == pytest.approx(expected, rel=1e-5)

@@ -16,7 +16,7 @@ from tests.helpers import (
 def test_purposes_are_reoriented_to_members_mean_passion_exactly_when_due():
     every = 5
     m = make(purpose="co_created", refine_rate=0.0, market_pull=0.0, reorient_every=every,
-             passion_drift=0.0, consider_rate=0.0, exit_base=0.0, exit_sensitivity=0.0,
+             passion_drift=0.0, consider_rate=0.0, exit_base=0.0, quit_rate=0.0,
              conflict_threshold=1.0, split_division=1.0, merge_check_rate=0.0)
     t = m.tribes
     living = t.living()
