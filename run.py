@@ -229,14 +229,17 @@ def parse_overrides(pairs: list[str], people: int | None) -> dict[str, object]:
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """The run summary of the headline metrics over the second half of the run, one row each:
-    its value and how it is summarized (both as `model.metrics` declares them)."""
-    summary = summarize_run(table, warmup=0.5)
+    """The run summary (`model.metrics.summarize_run`: over the steps after the initial
+    transient, which MSER-5 finds) of the headline metrics, one row each: its value and how it
+    is summarized, as `model.metrics` declares them. The index's name says the window."""
+    summary = summarize_run(table)
     rows = {f"{m.label} ({m.unit})": {"value": summary[m.name], "summary": m.kind}
             for m in (BY_NAME[name] for name in SUMMARY)}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
-        f"steps {summary['window_start']:.0f}-{summary['window_end']:.0f} of "
-        f"{int(table['step'].iloc[-1])}")
+    window = (f"steps {summary['window_start']:.0f}-{summary['window_end']:.0f} of "
+              f"{int(table['step'].iloc[-1])}, after the initial transient (MSER-5)")
+    if summary["window_at_limit"]:
+        window += "; the truncation reached half the run: the run may not have settled"
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(window)
 
 
 def run_main(argv: list[str]) -> int:
@@ -507,5 +510,20 @@ def main(argv: list[str] | None = None) -> int:
         return fail(prog, error)
 
 
+def _console() -> int:
+    """`main` for a terminal: output piped into a reader that stops early (`| head`) ends the
+    command quietly, as a shell tool does (exit code 141: SIGPIPE)."""
+    import os
+
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_console())

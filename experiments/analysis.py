@@ -64,16 +64,17 @@ class Summary:
     runs: int
     failed: int
     codes: tuple[str, ...] = ()  # code versions the runs were made with
-    window: tuple[int, int] | None = None  # first and last step the run summaries cover
+    window: tuple[int, int] | None = None  # the steps every run summary covers, if the same
     steps: int | None = None  # steps per run
     replicates: int = 0  # the fewest replicates of a condition
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    window_text: str = ""  # the window in words, when runs have windows of their own
 
     def describe_window(self) -> str:
-        """The window in words: "steps 301-600 of 600"."""
-        if self.window is None:
-            return "the window is not recorded"
-        return f"steps {self.window[0]}-{self.window[1]} of {self.steps}"
+        """The window in words: "steps 301-600 of 600", or how the runs' windows vary."""
+        if self.window is not None:
+            return f"steps {self.window[0]}-{self.window[1]} of {self.steps}"
+        return self.window_text or "the window is not recorded"
 
 
 def interval(values: np.ndarray, level: float = LEVEL,
@@ -157,20 +158,34 @@ def summarize(folder: str | Path, baseline: str | None = None,
         warnings.append(f"warning: the runs come from {len(codes)} code versions "
                         f"({', '.join(c[:12] for c in codes)}); see the `code` column")
     experiment = manifest["experiment"]
+    window, window_text, unsettled = _window(runs, experiment)
     return Summary(pd.DataFrame(rows), pd.DataFrame(paired), description, len(runs),
-                   len(store.failures()), codes, _window(runs, experiment),
-                   int(experiment["steps"]), replicates, tuple(warnings))
+                   len(store.failures()), codes, window, int(experiment["steps"]), replicates,
+                   tuple(warnings + unsettled), window_text)
 
 
-def _window(runs: pd.DataFrame, experiment: dict[str, Any]) -> tuple[int, int]:
-    """The steps the run summaries cover: as the runs recorded them, else as the experiment's
-    warm-up gives them (steps t > warmup * T)."""
+def _window(runs: pd.DataFrame, experiment: dict[str, Any]) -> tuple[tuple[int, int] | None,
+                                                                    str, list[str]]:
+    """The steps the run summaries cover: one window for all (a fixed warm-up), or each run's
+    own (MSER-5) described in words; and warnings about runs that may not have settled."""
+    steps = int(experiment["steps"])
     if {"window_start", "window_end"} <= set(runs.columns):
         starts, ends = runs["window_start"].dropna(), runs["window_end"].dropna()
         if len(starts) and starts.nunique() == 1 and ends.nunique() == 1:
-            return int(starts.iloc[0]), int(ends.iloc[0])
-    steps = int(experiment["steps"])
-    return min(math.floor(float(experiment["warmup"]) * steps) + 1, steps), steps
+            return (int(starts.iloc[0]), int(ends.iloc[0])), "", []
+        if len(starts):
+            text = (f"each run's steps after its MSER-5 truncation: from step "
+                    f"{starts.min():.0f}-{starts.max():.0f} (median {starts.median():.0f}) "
+                    f"to {ends.max():.0f} of {steps}")
+            unsettled = int(runs.get("window_at_limit", pd.Series(dtype=float)).fillna(0).sum())
+            warning = (f"warning: {unsettled} of {len(runs)} runs reached MSER-5's truncation "
+                       "limit (half the run): they may not have settled; run longer")
+            warnings = [warning] if unsettled else []
+            return None, text, warnings
+    warmup = experiment.get("warmup")
+    if warmup is None:
+        return None, "", []
+    return (min(math.floor(float(warmup) * steps) + 1, steps), steps), "", []
 
 
 def paired_name(summary: Summary) -> str:
@@ -275,8 +290,10 @@ def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
         steps = Store(folder).read_steps()
         if not steps.empty:
             fig = _time_series(plt, steps, Store(folder).read_conditions(), drawn, summary)
+            span = "grey span: the summary window" if summary.window is not None else \
+                "the summary window"
             save(fig, "time_series", f"Lines: mean over replicates; bands: {INTERVAL}; "
-                 f"grey span: the summary window ({summary.describe_window()}); "
+                 f"{span} ({summary.describe_window()}); "
                  f"n = {summary.replicates} replicates per condition (at least)")
     return written
 
@@ -319,7 +336,7 @@ def _time_series(plt: Any, steps: pd.DataFrame, conditions: pd.DataFrame, metric
             ax.plot(mean.index, mean, label=labels.get(condition, str(condition)), lw=1.4)
             ax.fill_between(mean.index, (mean - half).clip(lower=bounds(metric)[0]),
                             (mean + half).clip(upper=bounds(metric)[1]), alpha=0.2)
-        if summary.window is not None:
+        if summary.window is not None:  # one window for all runs (a fixed warm-up)
             ax.axvspan(*summary.window, color="#EEEEEE", zorder=0, label="summary window")
         ax.set_xlabel("step")
         ax.set_ylabel(title(metric))

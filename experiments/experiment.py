@@ -52,7 +52,7 @@ class Experiment:
     samples: int
     outputs: str
     keep_every: int
-    warmup: float
+    warmup: float | None  # share of steps left out; None: MSER-5 finds the window per run
     baseline: str | None
     description: str = ""
     base: dict[str, Any] = field(default_factory=dict)

@@ -16,7 +16,8 @@ convert it: `outside_option = [0, 0.5]` gives the levels 0.0 and 0.5. Every coun
                                # trajectories for morris
     outputs = "summary"        # summary | steps (also keep the step table every `keep_every`)
     keep_every = 10
-    warmup = 0.5               # share of steps left out of the run summaries
+    warmup = 0.5               # share of steps left out of the run summaries (default: each
+                               # run's window starts after its transient, found by MSER-5)
     baseline = "hierarchy"     # condition label for paired differences (default: the first)
 
     [base]                     # parameters for every run
@@ -95,7 +96,7 @@ _HEAD: dict[str, _Key] = {
     "samples": _Key(int, 8, low=1, high=MAX_CONDITIONS),
     "outputs": _Key(str, "summary", choices=OUTPUTS),
     "keep_every": _Key(int, 1, low=1, high=MAX_STEPS),
-    "warmup": _Key(float, 0.5, low=0.0, high=1.0),  # below `high`: see _head
+    "warmup": _Key(float, None, low=0.0, high=1.0),  # below `high`: see _head
     "baseline": _Key(str, None),
 }
 
@@ -254,7 +255,7 @@ def _head(table: dict[str, Any], default_name: str, fail: Fail) -> dict[str, Any
     """The [experiment] table's values, typed and within their bounds."""
     head = {key: _head_value(table, key, spec, default_name, fail)
             for key, spec in _HEAD.items()}
-    if head["warmup"] >= 1.0:  # the window after the warm-up must hold at least the last step
+    if head["warmup"] is not None and head["warmup"] >= 1.0:  # the window must hold a step
         raise fail("experiment.warmup", f"{head['warmup']!r} is out of range; allowed: [0, 1)")
     samples = head["samples"]
     if head["design"] == "sobol" and (samples < 2 or samples & (samples - 1)):

@@ -32,7 +32,7 @@ class Task:
     replicate: int
     seed: int
     steps: int
-    warmup: float
+    warmup: float | None
     keep_every: int | None
     factors: tuple[str, ...] = ()  # the experiment's factors: every run has their columns
 

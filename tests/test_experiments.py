@@ -792,7 +792,8 @@ def test_the_experiments_package_has_no_import_loop():
 def test_summaries_name_the_window_and_how_every_metric_is_summarized(tmp_path):
     from model.metrics import BY_NAME
 
-    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+    fixed = SMALL.replace("keep_every = 5", "keep_every = 5\nwarmup = 0.5")
+    run_sweep(load_experiment(write(tmp_path, fixed)), tmp_path / "out", workers=0,
               progress=False)
     summary = summarize(tmp_path / "out")
     assert summary.window == (16, 30) and summary.steps == 30  # warm-up 0.5 of 30 steps
@@ -807,6 +808,17 @@ def test_summaries_name_the_window_and_how_every_metric_is_summarized(tmp_path):
                   "retention (share): value at the last step",
                   "lead time (steps): mean over the items done in the window"):
         assert words in text
+    # without a warm-up, each run's window starts after its own transient (MSER-5)
+    run_sweep(load_experiment(write(tmp_path, SMALL, "mser.toml")), tmp_path / "mser",
+              workers=0, progress=False)
+    runs = Store(tmp_path / "mser").read_runs()
+    mser = summarize(tmp_path / "mser")
+    if runs["window_start"].nunique() > 1:
+        assert mser.window is None
+        assert f"MSER-5 truncation: from step {runs['window_start'].min():.0f}" in \
+            format_summary(mser)
+    else:
+        assert mser.window == (runs["window_start"].iloc[0], 30)
 
 
 def test_summaries_warn_below_five_replicates(tmp_path):
@@ -828,7 +840,8 @@ def _swept(tmp_path: Path, replicates: int) -> Path:
 
 
 def test_figures_show_labels_units_n_window_interval_and_paired_differences(tmp_path):
-    run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
+    fixed = SMALL.replace("keep_every = 5", "keep_every = 5\nwarmup = 0.5")
+    run_sweep(load_experiment(write(tmp_path, fixed)), tmp_path / "out", workers=0,
               progress=False)
     summary = summarize(tmp_path / "out")
     written = {p.name for p in draw_figures(tmp_path / "out", summary)}
