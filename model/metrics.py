@@ -17,9 +17,8 @@ import pandas as pd
 from agents.person import ExitReason
 from model.kanban import BACKLOG
 from model.rules.work import item_capacity
-from numerics import kernels
-from numerics.rows import row_dot
 from model.window import steady_window, truncation
+from numerics import kernels
 from numerics.stats import gini
 
 if TYPE_CHECKING:
@@ -286,10 +285,10 @@ def _within_bounds(metric: Metric, value: float) -> float:
 def sorting(s: State) -> dict[str, float]:
     """How much people have sorted themselves by passion into tribes, among the affiliated:
     the mean passion similarity (cosine) of two members of the same tribe and of two people
-    in different tribes, computed from tribe sums (sum over pairs i != j of p_i . p_j within a
-    tribe is |sum p|^2 - sum |p|^2); the expected alignment if people were shuffled among
-    the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the alignment of their
-    passions at hire with their tribe's purpose."""
+    in different tribes, from tribe sums of the (unit) passions: the sum over pairs i != j of
+    p_i . p_j within a tribe is |sum p|^2 - n; the expected alignment if people were
+    shuffled among the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the
+    alignment of their passions at hire with their tribe's purpose."""
     p, tribes = s.people, s.tribes
     members = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] >= 0))
     count = len(members)
@@ -297,23 +296,21 @@ def sorting(s: State) -> dict[str, float]:
         return {"similarity_within": 0.0, "similarity_between": 0.0,
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
     t = p.tribe[members]
-    passion = p.passion[members].astype(np.float64)
     ones = np.ones(count, np.float32)
     sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)
+    origin = kernels.group_weighted_sum(members, t, p.passion_origin, ones, tribes.n)
     sizes = np.bincount(t, minlength=tribes.n).astype(np.float64)
-    squares = np.bincount(t, weights=(passion * passion).sum(axis=1), minlength=tribes.n)
-    within = float(((sums * sums).sum(axis=1) - squares).sum())
-    total = passion.sum(axis=0)
-    everyone = float(total @ total - squares.sum())
+    purpose = tribes.purpose[: tribes.n].astype(np.float64)
+    within = float((sums * sums).sum()) - count
+    total = sums.sum(axis=0)
+    everyone = float(total @ total) - count
     pairs_within = float((sizes * (sizes - 1)).sum())
     pairs_between = count * (count - 1) - pairs_within
-    weighted_purpose = (sizes[:, None] * tribes.purpose[: tribes.n]).sum(axis=0)
     return {
         "similarity_within": within / pairs_within if pairs_within else 0.0,
         "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,
-        "alignment_baseline": float(total @ weighted_purpose) / (count * count),
-        "alignment_original": float(row_dot(p.passion_origin[members],
-                                            tribes.purpose[t]).mean()),
+        "alignment_baseline": float(total @ (sizes @ purpose)) / (count * count),
+        "alignment_original": float((origin * purpose).sum()) / count,
     }
 
 

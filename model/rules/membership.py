@@ -156,10 +156,13 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
         same_unit = (leader >= 0) & (p.unit[np.maximum(leader, 0)] == p.unit[consider])
         may_switch = approved | same_unit
     switch = may_switch & (best_tribe >= 0) & (best_fit > current_fit + cfg.switch_threshold)
-    founder = founder_fit(s, rules, consider, cfg.cofound_alignment)
-    better_alone = founder > np.maximum(current_fit, best_fit) + cfg.switch_threshold
-    found = (approved & ~switch & better_alone
+    # founding takes initiative: only those it moves estimate a tribe of their own
+    found = (approved & ~switch
              & (rng.random(len(consider)) < cfg.found_rate * p.initiative[consider]))
+    tempted = np.flatnonzero(found)
+    founder = founder_fit(s, rules, consider[tempted], cfg.cofound_alignment)
+    found[tempted] = founder > (np.maximum(current_fit[tempted], best_fit[tempted])
+                                + cfg.switch_threshold)
     leave = (approved & ~switch & ~found & (current >= 0)
              & (current_fit < cfg.leave_threshold))
     s.move(consider[switch], best_tribe[switch], "switch")

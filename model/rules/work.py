@@ -157,17 +157,22 @@ class Push(WorkPolicy):
 
     def intake(self, s: State) -> None:
         """Assign backlog items, oldest first, to teams whose open work is below
-        `load_horizon` steps of their estimated capacity; a team takes items while its room
-        lasts (the last one may overrun it)."""
+        `load_horizon` steps of their estimated capacity (the capacity they showed at this
+        step's work); a team takes items while its room lasts (the last one may overrun it).
+        Management looks at the oldest items up to the total room of all teams."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
         items = board.items
         backlog = board.in_stage(BACKLOG)
         living = tribes.living()
         if len(backlog) == 0 or len(living) == 0:
             return
+        room = np.maximum(tribes.capacity[: tribes.n] * cfg.load_horizon - open_effort(s), 0.0)
+        room[~tribes.alive[: tribes.n]] = 0.0
         backlog = backlog[np.argsort(items.since[backlog], kind="stable")]
-        room = np.maximum(effort_capacity(s, self)[: tribes.n] * cfg.load_horizon
-                          - open_effort(s), 0.0)
+        within = np.cumsum(items.remaining[backlog], dtype=np.float64) - items.remaining[backlog]
+        backlog = backlog[within < room.sum()]
+        if len(backlog) == 0:
+            return
         options = living[rng.integers(0, len(living), size=(len(backlog), cfg.pull_candidates))]
         match = np.einsum("ik,ijk->ij", items.needs[backlog], tribes.skill_profile[options])
         match[room[options] <= 0] = -np.inf
@@ -222,17 +227,17 @@ def rework_chance(s: State, policy: WorkPolicy) -> np.ndarray:
 
 
 def item_capacity(s: State, policy: WorkPolicy) -> np.ndarray:
-    """Each tribe's capacity in items per step at its current effort, if it always had work:
-    the lesser of its work capacity C_t (delta_t . S_t) / (effort_mean (1 + rework_effort
-    r / (1 - r))) (the expected effort of an item, rework included) and its review capacity
-    review_rate n_t (1 - r) (tribes of two or more)."""
+    """Each tribe's capacity in items per step at the effort of this step's work, if it always
+    had work: the lesser of its work capacity C_t (delta_t . S_t) / (effort_mean
+    (1 + rework_effort r / (1 - r))) (the expected effort of an item, rework included) and its
+    review capacity review_rate n_t (1 - r) (tribes of two or more)."""
     tribes, cfg = s.tribes, s.cfg
     nt = tribes.n
     chance = np.minimum(rework_chance(s, policy), 0.999)
     match = np.einsum("ij,ij->i", tribes.demand[:nt].astype(np.float64),
                       tribes.skill_profile[:nt].astype(np.float64))
     per_item = cfg.effort_mean * (1.0 + cfg.rework_effort * chance / (1.0 - chance))
-    work_items = effort_capacity(s, policy) * match / per_item
+    work_items = tribes.capacity[:nt] * match / per_item
     size = tribes.size[:nt]
     review_items = np.where(size >= 2, cfg.review_rate * size * (1.0 - chance), 0.0)
     capacity: np.ndarray = np.where(tribes.alive[:nt], np.minimum(work_items, review_items), 0.0)
