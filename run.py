@@ -16,14 +16,16 @@ were.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import json
 import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import pandas as pd
 
@@ -33,6 +35,7 @@ from model import DEFAULT_PRESET, PRESETS, Config, ConfigError, Organization, Re
 from model.config import allowed_values, describe_parameters, unknown_parameter
 from model.metrics import BY_NAME, summarize_run
 from model.presets import PRESET_SUMMARIES
+from model.recording import MAX_SNAPSHOT_EVERY
 
 DEFAULT_STEPS = 600  # pull presets settle after about 300 steps; the summary is the second half
 MAX_SEED = 2**63 - 1  # as an experiment file's seed (a TOML integer)
@@ -174,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="file format for --out (default parquet)")
     parser.add_argument("--no-events", action="store_true",
                         help="do not keep the event log (less memory; no events file)")
-    parser.add_argument("--snapshot-every", type=count(0, 1_000_000), default=0,
+    parser.add_argument("--snapshot-every", type=count(0, MAX_SNAPSHOT_EVERY), default=0,
                         metavar="K", help="keep people and tribe snapshots every K steps and "
                                           "write them to --out (default 0: none)")
     parser.add_argument("--profile", action="store_true",
@@ -313,12 +316,7 @@ def write_outputs(folder: Path, model: Organization, table: pd.DataFrame,
         tables["people_snapshots"], tables["tribes_snapshots"] = model.snapshots()
     names = []
     for name, frame in tables.items():
-        if fmt == "parquet":
-            write_new(folder, f"{name}.parquet", lambda file, f=frame: f.to_parquet(
-                file, index=False))
-        else:
-            write_new(folder, f"{name}.csv", lambda file, f=frame: f.to_csv(
-                file, index=False, encoding="utf-8"))
+        write_new(folder, f"{name}.{fmt}", partial(_write_table, frame, fmt))
         names.append(f"{name}.{fmt}")
     settings = json.dumps({"preset": args.preset, "seed": args.seed, "steps": args.steps,
                            "recording": {"events": model.recording.events,
@@ -326,6 +324,13 @@ def write_outputs(folder: Path, model: Organization, table: pd.DataFrame,
                            "parameters": config.to_dict()}, indent=2, allow_nan=False)
     write_new(folder, "config.json", lambda file: file.write(settings.encode()))
     return [*names, "config.json"]
+
+
+def _write_table(frame: pd.DataFrame, fmt: str, file: BinaryIO) -> None:
+    if fmt == "parquet":
+        frame.to_parquet(file, index=False)
+    else:
+        frame.to_csv(file, index=False, encoding="utf-8")
 
 
 # ---------------------------------------------------------------------- sweep, summarize
@@ -432,7 +437,7 @@ def check_host(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as error:
-            option = "--port" if error.errno == 98 else "--host"  # EADDRINUSE
+            option = "--port" if error.errno == errno.EADDRINUSE else "--host"
             raise UsageError(f"{option}: cannot listen on {shown(host)} port {port} "
                              f"({error.strerror}); allowed: an address of this machine and a "
                              "free port") from None
@@ -446,7 +451,7 @@ def host_warning(host: str) -> str | None:
     except (OSError, UnicodeError, ValueError):
         addresses = [host]
     else:
-        addresses = [info[4][0] for info in found]
+        addresses = [str(info[4][0]) for info in found]
     for address in addresses:
         try:
             loopback = ipaddress.ip_address(address.split("%")[0]).is_loopback
@@ -508,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else 0
     except (UsageError, ConfigError, ExperimentError) as error:
         return fail(prog, error)
+    except KeyboardInterrupt:  # a sweep stops on its own; this is anything else
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _console() -> int:

@@ -14,6 +14,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,10 @@ def _window(runs: pd.DataFrame, experiment: dict[str, Any]) -> tuple[tuple[int, 
     return (min(math.floor(float(warmup) * steps) + 1, steps), steps), "", []
 
 
+def _csv(frame: pd.DataFrame, file: Any) -> None:
+    frame.to_csv(file, index=False, encoding="utf-8")
+
+
 def paired_name(summary: Summary) -> str:
     """The name of the paired-difference files of the summary's baseline: one per baseline
     ("paired-preset=hierarchy"), so that another baseline does not overwrite them."""
@@ -204,8 +209,7 @@ def write_summary(summary: Summary, folder: str | Path) -> list[Path]:
     written = []
     for name, frame in (("summary", summary.estimates), (paired_name(summary), summary.paired)):
         write_parquet(frame, folder / f"{name}.parquet")
-        write_atomically(folder / f"{name}.csv", lambda file, frame=frame: frame.to_csv(
-            file, index=False, encoding="utf-8"))
+        write_atomically(folder / f"{name}.csv", partial(_csv, frame))
         written += [folder / f"{name}.csv", folder / f"{name}.parquet"]
     return written
 
@@ -268,8 +272,8 @@ def draw_figures(folder: str | Path, summary: Summary) -> list[Path]:
                      transform=fig.transFigure)
             for ext in ("png", "svg"):
                 path = out / f"{name}.{ext}"
-                write_atomically(path, lambda file, ext=ext: fig.savefig(
-                    file, format=ext, dpi=150, bbox_inches="tight"))
+                write_atomically(path, partial(fig.savefig, format=ext, dpi=150,
+                                               bbox_inches="tight"))
                 written.append(path)
         finally:
             plt.close(fig)
@@ -388,7 +392,7 @@ def sensitivity(folder: str | Path, metric: str) -> pd.DataFrame:
         levels = {f: first[f] if f != "preset" else first["preset"] for f in factors}
         if experiment.design == "sobol":
             result = sobol.analyze(problem, y, calc_second_order=False, seed=experiment.seed)
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
+            keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
         else:
             result = morris.analyze(problem, x, y, num_levels=4, seed=experiment.seed)
             keys = ("mu_star", "mu_star_conf", "sigma")

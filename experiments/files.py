@@ -81,7 +81,7 @@ def not_a_link(path: Path) -> Path:
     return path
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Call `write(file)` on a new temporary file in `path`'s folder (created if missing; never
     a link), then rename it to `path`. The file gets the mode a newly created file would
     (0o666 less the umask) and is flushed to disk, and so is the folder's entry after the
@@ -112,7 +112,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     fsync_folder(path.parent)
 
 
-def write_new(folder: Path, name: str, write: Callable[[BinaryIO], None]) -> Path:
+def write_new(folder: Path, name: str, write: Callable[[BinaryIO], object]) -> Path:
     """Write a new file `name` in `folder` (a folder of ours, being filled before it is
     swapped in): created exclusively, flushed to disk."""
     path = folder / name

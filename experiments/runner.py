@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +180,7 @@ def prepare(experiment: Experiment, store: Store, conds: list[Condition], code: 
 
 
 def _todo(all_tasks: list[Task], store: Store, retry_failed: bool,
-          corrupt: list[str] = ()) -> tuple[list[Task], list[str]]:
+          corrupt: Sequence[str] = ()) -> tuple[list[Task], list[str]]:
     """The runs still to do (`corrupt` ones too), and the failed runs left alone."""
     done = store.done() - set(corrupt)
     failed_before = set(store.failures())

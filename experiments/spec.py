@@ -269,7 +269,7 @@ def _head(table: dict[str, Any], default_name: str, fail: Fail) -> dict[str, Any
 
 def _head_value(table: dict[str, Any], key: str, spec: _Key, default_name: str,
                 fail: Fail) -> Any:
-    value = table.get(key, default_name if key == "name" else spec.default)
+    value: Any = table.get(key, default_name if key == "name" else spec.default)
     where = f"experiment.{key}"
     if value is _REQUIRED:
         raise fail(where, "missing")
@@ -284,7 +284,9 @@ def _head_value(table: dict[str, Any], key: str, spec: _Key, default_name: str,
                    "characters")
     if isinstance(value, float) and not math.isfinite(value):
         raise fail(where, f"{value!r} is not a finite number; allowed: {_bounds(spec)}")
-    if spec.low is not None and value < spec.low or spec.high is not None and value > spec.high:
+    number = value if isinstance(value, int | float) else 0  # only numbers have bounds
+    if spec.low is not None and number < spec.low or \
+            spec.high is not None and number > spec.high:
         raise fail(where, f"{value!r} is out of range; allowed: {_bounds(spec)}")
     if spec.choices is not None and value not in spec.choices:
         raise fail(where, f"unknown value {shown(value)}; allowed: {', '.join(spec.choices)}")

@@ -87,7 +87,7 @@ def parquet_problem(path: Path, rows: int | None = None) -> str | None:
 class Store:
     """A sweep's results folder."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.runs = self.root / "runs"
         self.steps = self.root / "steps"

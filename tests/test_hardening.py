@@ -272,6 +272,20 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
     assert process.returncode in (0, 141)
 
 
+def test_an_interrupted_run_writes_nothing_and_says_so(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--steps", "1000000",
+                                "--people", "50", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stderr.read(1)  # the progress bar: the run has started
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+    last = errors.decode().replace("\r", "\n").strip().splitlines()[-1]
+    assert process.returncode == 130 and "Traceback" not in errors.decode(), errors
+    assert last == "run.py: interrupted; nothing was written"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
 def test_help_still_exits_zero():
     code, out, _ = cli("--help")
     assert code == 0 and "--set" in out
