@@ -47,6 +47,7 @@ EXIT_LABELS = [reason.label for reason in ExitReason]
 class People(Table):
     """State of every person who ever worked in the organization (gone people stay as rows)."""
 
+    id = Column(np.int64, -1, doc="the person's id, never reused (the order of hire)")
     passion = Column(np.float32, 0.0, ("themes",), doc="weights over purpose themes, unit length")
     passion_origin = Column(np.float32, 0.0, ("themes",), doc="the passion at hire, kept")
     skill = Column(np.float32, 0.0, ("domains",), doc="level in [0, 1] per practice domain")
@@ -57,14 +58,16 @@ class People(Table):
     reputation = Column(np.float32, 0.0, doc="earned by contribution, decays")
     contribution = Column(np.float32, 0.0, doc="effort that became progress this step")
     contribution_total = Column(np.float64, 0.0, doc="contribution so far")
-    tribe = Column(np.int32, NO_TRIBE, doc="the tribe the person belongs to (-1: none)")
+    tribe = Column(np.int32, NO_TRIBE, doc="the tribe the person belongs to (-1: none)",
+                   refers="tribes")
     unit = Column(np.int32, 0, doc="formal unit (department), fixed")
     joined = Column(np.int32, 0, doc="step the person joined (or left) their current tribe")
     hired = Column(np.int32, 0, doc="step of hire")
     active = Column(np.bool_, False, doc="still works here")
     exit_step = Column(np.int32, -1, doc="step the person left (-1: still here)")
     exit_reason = Column(np.int8, ExitReason.NONE, doc="why they left (ExitReason)")
-    tie_to = Column(np.int32, NOBODY, ("ties",), doc="colleague in each tie slot")
+    tie_to = Column(np.int32, NOBODY, ("ties",), doc="colleague in each tie slot",
+                    refers="people")
     tie_w = Column(np.float32, 0.0, ("ties",), doc="weight of each tie, in [0, 1]")
     # what the person observed this step (the observe phase)
     alignment = Column(np.float32, 0.0, doc="passion . purpose of the own tribe")
@@ -149,17 +152,28 @@ class People(Table):
 
 
 class Person(mesa.Agent):
-    """One person: a view of row `index` of `model.people`, made when asked for.
+    """One person: a view of person `pid` of `model.people`, made when asked for.
 
     The model's step never calls it: the rules run vectorized over all people at once, so
     `step` refuses (an AgentSet's `shuffle_do("step")` would otherwise do nothing quietly).
+    Someone who left stays inspectable until their row is archived by a compaction; then only
+    `active` answers (False), and `model.people_frame()` holds their final state.
     """
 
     model: Host
 
-    def __init__(self, model: Host, index: int) -> None:
+    def __init__(self, model: Host, pid: int) -> None:
         super().__init__(model)
-        self.index = index
+        self.pid = pid
+
+    @property
+    def index(self) -> int:
+        """The person's row in `model.people`."""
+        row = int(self._p.rows(np.array([self.pid]))[0])
+        if row < 0:
+            raise LookupError(f"person {self.pid} left and was archived; "
+                              "model.people_frame() holds their final state")
+        return row
 
     def step(self) -> None:
         """Refused: people are stepped together by the model."""
@@ -217,7 +231,8 @@ class Person(mesa.Agent):
     @property
     def active(self) -> bool:
         """Whether the person still works here."""
-        return bool(self._p.active[self.index])
+        row = int(self._p.rows(np.array([self.pid]))[0])
+        return row >= 0 and bool(self._p.active[row])
 
     @property
     def exit_reason(self) -> str:
@@ -226,8 +241,9 @@ class Person(mesa.Agent):
 
     @property
     def tribe_id(self) -> int:
-        """Index of the person's tribe (-1: none)."""
-        return int(self._p.tribe[self.index])
+        """The id of the person's tribe (-1: none)."""
+        row = int(self._p.tribe[self.index])
+        return int(self.model.tribes.id[row]) if row >= 0 else -1
 
     @property
     def tribe(self) -> Tribe | None:
@@ -251,9 +267,10 @@ class Person(mesa.Agent):
 
     @property
     def ties(self) -> dict[int, float]:
-        """Tie weight by colleague (person index)."""
+        """Tie weight by colleague (person id)."""
         to, w = self._p.tie_to[self.index], self._p.tie_w[self.index]
-        return {int(j): float(x) for j, x in zip(to, w, strict=True) if j >= 0 and x > 0}
+        return {int(self._p.id[j]): float(x) for j, x in zip(to, w, strict=True)
+                if j >= 0 and x > 0}
 
     def __repr__(self) -> str:
-        return f"Person({self.index}, tribe={self.tribe_id}, engagement={self.engagement:.2f})"
+        return f"Person({self.pid}, tribe={self.tribe_id}, engagement={self.engagement:.2f})"

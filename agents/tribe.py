@@ -38,6 +38,7 @@ ORIGIN_LABELS = [origin.name.lower() for origin in Origin]
 class Tribes(Table):
     """State of every tribe that ever existed (ended tribes stay as rows)."""
 
+    id = Column(np.int64, -1, doc="the tribe's id, never reused (the order of founding)")
     purpose = Column(np.float32, 0.0, ("themes",), doc="weights over themes, unit length")
     demand = Column(np.float32, 0.0, ("domains",), doc="skill mix of its work, sums to 1")
     skill_profile = Column(np.float32, 0.0, ("domains",),
@@ -46,11 +47,12 @@ class Tribes(Table):
     founded = Column(np.int32, 0, doc="step of founding")
     ended = Column(np.int32, -1, doc="step it ended (-1: living)")
     origin = Column(np.int8, Origin.INITIAL, doc="how it came to be (Origin)")
-    parent = Column(np.int32, -1, doc="the tribe it split from (-1: none)")
-    leader = Column(np.int32, NOBODY, doc="the leader (-1: none)", role=True)
-    value_champion = Column(np.int32, NOBODY, doc="the market-facing member", role=True)
+    parent = Column(np.int32, -1, doc="the id of the tribe it split from (-1: none)")
+    leader = Column(np.int32, NOBODY, doc="the leader (-1: none)", role=True, refers="people")
+    value_champion = Column(np.int32, NOBODY, doc="the market-facing member", role=True,
+                            refers="people")
     innovation_champion = Column(np.int32, NOBODY, doc="the technology-facing member",
-                                 role=True)
+                                 role=True, refers="people")
     size = Column(np.int32, 0, doc="members")
     capacity = Column(np.float32, 0.0, doc="effort per step its work can absorb (act.work)")
     leader_quality = Column(np.float32, 0.0, doc="quality of its leadership, in [0, 1]")
@@ -66,18 +68,18 @@ class Tribes(Table):
 
     def create(self, purposes: np.ndarray, step: int, origin: Origin,
                parents: np.ndarray | None = None, overhead: float = 0.0) -> np.ndarray:
-        """Found one tribe per row of `purposes` (with this step's governance `overhead`);
-        return the new ids."""
-        ids = self.append(len(purposes))
-        self.purpose[ids] = normalize_rows(np.asarray(purposes, dtype=np.float32).copy())
-        self.demand[ids] = 1.0 / self.dims["domains"]
-        self.alive[ids] = True
-        self.founded[ids] = step
-        self.origin[ids] = origin
-        self.overhead[ids] = overhead
+        """Found one tribe per row of `purposes` (with this step's governance `overhead`; from
+        the tribes at rows `parents`, if they split from others); return the new rows."""
+        rows = self.append(len(purposes))
+        self.purpose[rows] = normalize_rows(np.asarray(purposes, dtype=np.float32).copy())
+        self.demand[rows] = 1.0 / self.dims["domains"]
+        self.alive[rows] = True
+        self.founded[rows] = step
+        self.origin[rows] = origin
+        self.overhead[rows] = overhead
         if parents is not None:
-            self.parent[ids] = parents
-        return ids
+            self.parent[rows] = self.id[parents]
+        return rows
 
     def living(self) -> np.ndarray:
         """Ids of the tribes that exist now."""
@@ -118,24 +120,34 @@ class Tribes(Table):
         self.overload[:n] = np.where(open_effort > 0, np.maximum(load - 1.0, 0.0), 0.0)
 
     def assess_division(self, people: People) -> None:
-        """Division: 1 - mean alignment of members with the purpose (0 for a tribe of one)."""
-        n = self.n
-        mean_alignment = self.member_mean(people, people.alignment[: people.n])
-        self.division[:n] = np.where(self.size[:n] > 1, 1.0 - mean_alignment, 0.0)
+        """Division of living tribes: 1 - mean alignment of members with the purpose (0 for a
+        tribe of one); an ended tribe keeps the division it ended with."""
+        living = self.living()
+        mean_alignment = self.member_mean(people, people.alignment[: people.n])[living]
+        self.division[living] = np.where(self.size[living] > 1, 1.0 - mean_alignment, 0.0)
 
 
 BOARD_COLUMNS = ("ready", "doing", "review")
 
 
 class Tribe(mesa.Agent):
-    """One living tribe: a view of row `index` of `model.tribes`, made when asked for and
+    """One living tribe: a view of tribe `tid` of `model.tribes`, made when asked for and
     removed from the model when the tribe ends."""
 
     model: Host
 
-    def __init__(self, model: Host, index: int) -> None:
+    def __init__(self, model: Host, tid: int) -> None:
         super().__init__(model)
-        self.index = index
+        self.tid = tid
+
+    @property
+    def index(self) -> int:
+        """The tribe's row in `model.tribes`."""
+        row = int(self._t.rows(np.array([self.tid]))[0])
+        if row < 0:
+            raise LookupError(f"tribe {self.tid} ended and was archived; "
+                              "model.tribes_frame() holds its final state")
+        return row
 
     def step(self) -> None:
         """Refused: tribes are stepped together by the model."""
@@ -158,9 +170,9 @@ class Tribe(mesa.Agent):
 
     @property
     def member_ids(self) -> list[int]:
-        """Person indices of the members."""
+        """The members' person ids."""
         p = self.model.people
-        return np.flatnonzero(p.tribe[: p.n] == self.index).tolist()
+        return p.id[: p.n][p.tribe[: p.n] == self.index].tolist()
 
     @property
     def members(self) -> list[Person]:
@@ -174,7 +186,7 @@ class Tribe(mesa.Agent):
 
     def _role(self, column: np.ndarray) -> Person | None:
         holder = int(column[self.index])
-        return self.model.person(holder) if holder >= 0 else None
+        return self.model.person(int(self.model.people.id[holder])) if holder >= 0 else None
 
     @property
     def leader(self) -> Person | None:
@@ -202,7 +214,7 @@ class Tribe(mesa.Agent):
         items = self.model.board.items
         mine = items.tribe[: items.n] == self.index
         stage = items.stage[: items.n]
-        return {name: items.uid[: items.n][mine & (stage == k)].tolist()
+        return {name: items.id[: items.n][mine & (stage == k)].tolist()
                 for k, name in enumerate(BOARD_COLUMNS, start=1)}
 
     @property
@@ -214,4 +226,4 @@ class Tribe(mesa.Agent):
         return {name: limits[k] for k, name in enumerate(BOARD_COLUMNS, start=1)}
 
     def __repr__(self) -> str:
-        return f"Tribe({self.index}, size={self.size}, themes={self.top_themes})"
+        return f"Tribe({self.tid}, size={self.size}, themes={self.top_themes})"

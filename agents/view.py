@@ -39,8 +39,8 @@ class Host(Protocol):
     def rules(self) -> Any:
         """The chosen policies (`model.rules.Rules`)."""
 
-    def person(self, row: int) -> Person:
-        """The view of person `row`."""
+    def person(self, pid: int) -> Person:
+        """The view of person `pid`."""
 
-    def tribe(self, tribe_id: int) -> Tribe | None:
-        """The view of a living tribe."""
+    def tribe(self, tid: int) -> Tribe | None:
+        """The view of living tribe `tid`."""

@@ -1,9 +1,14 @@
-"""Work items and the tribes' Kanban boards: stages, WIP limits, pull order, review and flow
-measures.
+"""Work items and the tribes' Kanban boards: stages, WIP limits, pull order, review, hand-offs
+between tribes and flow measures.
 
-All open items of all boards live in one table; an item's `tribe` says whose board it is on and
-its `stage` which column. Items move first-in first-out within a column. Finished (confirmed)
-and expired items leave the table; the board keeps their totals.
+All open work of all boards lives in one table of parts; an item is one part, or a chain of
+parts that different tribes do in turn (cross-tribe work: Kanban as synchronization across
+boards). A part's `tribe` says whose board it is on and its `stage` which column. At any time an
+item has one current part (in the backlog or on a board); the parts after it are blocked until
+it is done, when the next part is handed off: it enters the backlog as committed work (it
+counts in WIP, ages and does not expire) for another tribe to pull. Items move first-in
+first-out within a column. Finished and expired parts leave the table; the board keeps the
+totals, counted by item (an item is done when its last part is).
 """
 
 from __future__ import annotations
@@ -14,26 +19,38 @@ from agents.person import NO_TRIBE
 from numerics import kernels
 from numerics.table import Column, Table
 
-# an item's stage: the market backlog, the three columns of a tribe's board, or gone (done or
-# expired: the row waits to be dropped); stages on a board are >= READY
-GONE, BACKLOG, READY, DOING, REVIEW = -1, 0, 1, 2, 3
+# a part's stage: blocked behind the part before it, the market backlog, the three columns of
+# a tribe's board, or gone (done or expired: the row waits to be dropped); stages on a board are
+# >= READY, open stages (backlog or board) >= BACKLOG
+BLOCKED, GONE, BACKLOG, READY, DOING, REVIEW = -2, -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
 
 
 class Items(Table):
-    """Open work items (backlog and in progress)."""
+    """Parts of work items, open or blocked."""
 
-    uid = Column(np.int64, -1, doc="item id, unique over the run")
+    id = Column(np.int64, -1, doc="the part's id, unique over the run")
+    item = Column(np.int64, -1, doc="the id of the item's first part: the item's id")
+    part = Column(np.int8, 0, doc="the part's place in its item's chain (0: the first)")
+    parts = Column(np.int8, 1, doc="parts in the item (1: one tribe does it all)")
+    next_part = Column(np.int64, -1, doc="the id of the part after this one (-1: the last)")
     purpose = Column(np.float32, 0.0, ("themes",), doc="purpose profile, unit length")
     needs = Column(np.float32, 0.0, ("domains",), doc="skill needs, sum to 1")
-    effort = Column(np.float32, 0.0, doc="effort the item takes")
+    effort = Column(np.float32, 0.0, doc="effort the part takes")
     remaining = Column(np.float32, 0.0, doc="effort still to put in")
-    value = Column(np.float32, 0.0, doc="value when done at once")
-    arrived = Column(np.int32, 0, doc="step of arrival")
+    value = Column(np.float32, 0.0, doc="value of the part when done at once")
+    arrived = Column(np.int32, 0, doc="step the item arrived")
     since = Column(np.int32, 0, doc="step it entered its stage")
-    stage = Column(np.int8, BACKLOG, doc="GONE, BACKLOG, READY, DOING or REVIEW")
-    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)")
-    wip_age = Column(np.int32, 0, doc="steps spent in ready, doing or review")
+    stage = Column(np.int8, BACKLOG, doc="BLOCKED, GONE, BACKLOG, READY, DOING or REVIEW")
+    tribe = Column(np.int32, NO_TRIBE, doc="whose board it is on (-1: the backlog)",
+                   refers="tribes")
+    previous_tribe = Column(np.int32, NO_TRIBE, doc="the tribe that did the part before",
+                            refers="tribes")
+    handoff_since = Column(np.int32, -1, doc="step it was handed off, while it waits to be "
+                           "pulled (-1: not waiting)")
+    wip_age = Column(np.int32, 0, doc="steps the item has spent in WIP (carried across parts)")
+    active_steps = Column(np.int32, 0, doc="steps the item received effort (carried across "
+                          "parts)")
 
 
 class Board:
@@ -41,14 +58,6 @@ class Board:
 
     def __init__(self, themes: int, domains: int) -> None:
         self.items = Items(256, themes=themes, domains=domains)
-        self.next_uid = 0
-        self.done_step = 0
-        self.value_step = 0.0
-        self.lead_time_step = 0
-        self.customer_lead_time_step = 0
-        self.expired_step = 0
-        self.reviewed_step = 0
-        self.reworked_step = 0
         self.arrived_total = 0
         self.done_total = 0
         self.expired_total = 0
@@ -73,50 +82,80 @@ class Board:
         self.expired_step = 0
         self.reviewed_step = 0
         self.reworked_step = 0
+        self.cross_done_step = 0  # items done that needed several tribes
+        self.active_done_step = 0  # steps of effort of the items done
+        self.handoffs_step = 0  # handed-off parts pulled onto a board
+        self.handoff_wait_step = 0  # steps they waited
 
     # ------------------------------------------------------------------ queries
     def in_stage(self, stage: int) -> np.ndarray:
-        """Rows of the open items in `stage`."""
+        """Rows of the parts in `stage`."""
         return np.flatnonzero(self.items.stage[: self.items.n] == stage)
 
     def stage_counts(self, n_tribes: int) -> np.ndarray:
-        """(n_tribes, 4) count of items per tribe and stage (backlog column is always 0)."""
+        """(n_tribes, 4) count of parts per tribe and stage (backlog column is always 0)."""
         items = self.items
         on_board = np.flatnonzero(items.stage[: items.n] >= READY)
         key = items.tribe[on_board].astype(np.int64) * 4 + items.stage[on_board]
         return np.bincount(key, minlength=4 * n_tribes)[: 4 * n_tribes].reshape(n_tribes, 4)
 
-    def count(self, stage: int) -> int:
-        """Open items in `stage`."""
-        return int(np.count_nonzero(self.items.stage[: self.items.n] == stage))
+    def backlog(self) -> int:
+        """Items waiting in the market backlog for their first tribe."""
+        items = self.items
+        return int(np.count_nonzero((items.stage[: items.n] == BACKLOG)
+                                    & (items.part[: items.n] == 0)))
+
+    def in_progress(self) -> np.ndarray:
+        """Whether each row is an item in progress: a part on a board, or a handed-off part
+        waiting in the backlog for its next tribe."""
+        items = self.items
+        stage = items.stage[: items.n]
+        waiting: np.ndarray = (stage == BACKLOG) & (items.part[: items.n] > 0)
+        return (stage >= READY) | waiting
 
     def wip(self) -> int:
-        """Items committed to a tribe and not yet done."""
-        return int(np.count_nonzero(self.items.stage[: self.items.n] >= READY))
+        """Items committed and not yet done (each counted once: by its current part)."""
+        return int(np.count_nonzero(self.in_progress()))
 
     # ------------------------------------------------------------------ changes
     def add(self, purpose: np.ndarray, needs: np.ndarray, effort: np.ndarray,
-            value: np.ndarray, step: int) -> None:
-        """New items enter the backlog."""
-        rows = self.items.append(len(effort))
+            value: np.ndarray, step: int, parts: np.ndarray | None = None) -> None:
+        """New items enter the backlog: item i has `parts[i]` parts (1 if not given), with
+        its own row of `needs` and `effort` each (rows of needs and effort are per part, in
+        item order); the value is shared equally among an item's parts. The first part of
+        each item enters the backlog, the others are blocked behind it."""
+        count = len(purpose)
+        parts = np.ones(count, dtype=np.int64) if parts is None else np.asarray(parts)
+        total = int(parts.sum())
+        rows = self.items.append(total)
         items = self.items
-        items.uid[rows] = self.next_uid + np.arange(len(rows))
-        items.purpose[rows] = purpose
+        owner = np.repeat(np.arange(count), parts)
+        first = np.concatenate([[0], np.cumsum(parts)[:-1]])
+        place = np.arange(total) - first[owner]
+        last = place == parts[owner] - 1
+        ids = items.id[rows]
+        items.item[rows] = ids[first[owner]]
+        items.part[rows] = place
+        items.parts[rows] = parts[owner]
+        items.next_part[rows] = np.where(last, -1, ids + 1)
+        items.purpose[rows] = purpose[owner]
         items.needs[rows] = needs
         items.effort[rows] = effort
         items.remaining[rows] = effort
-        items.value[rows] = value
+        items.value[rows] = value[owner] / parts[owner]
         items.arrived[rows] = step
         items.since[rows] = step
-        items.stage[rows] = BACKLOG
+        items.stage[rows] = np.where(place == 0, BACKLOG, BLOCKED)
         items.tribe[rows] = NO_TRIBE
+        items.previous_tribe[rows] = NO_TRIBE
+        items.handoff_since[rows] = -1
         items.wip_age[rows] = 0
-        self.next_uid += len(rows)
-        self.arrived_total += len(rows)
+        items.active_steps[rows] = 0
+        self.arrived_total += count
 
     def move(self, rows: np.ndarray, stage: int, step: int, tribes: np.ndarray | None = None
              ) -> None:
-        """Put items in `stage` (and on `tribes`' boards if given)."""
+        """Put parts in `stage` (and on `tribes`' boards if given)."""
         self.items.stage[rows] = stage
         self.items.since[rows] = step
         if tribes is not None:
@@ -126,7 +165,7 @@ class Board:
 
     def advance(self, stage: int, ready: np.ndarray, room: np.ndarray | None, step: int
                 ) -> np.ndarray:
-        """Move the items of `ready` (rows in `stage - 1`) into `stage`, oldest first, as far as
+        """Move the parts of `ready` (rows in `stage - 1`) into `stage`, oldest first, as far as
         each tribe's `room` in that stage allows (None: no limit). Return the rows moved."""
         if len(ready) == 0:
             return ready
@@ -137,16 +176,18 @@ class Board:
         return ready
 
     def release(self, tribe_mask: np.ndarray, step: int) -> int:
-        """Items on the boards of the tribes in `tribe_mask` go back to the backlog, keeping the
-        effort already done. Return how many."""
+        """Parts on the boards of the tribes in `tribe_mask` go back to the backlog, keeping
+        the effort already done (a handed-off part waits again). Return how many."""
         items = self.items
         on_board = np.flatnonzero(items.stage[: items.n] >= READY)
         rows = on_board[tribe_mask[items.tribe[on_board]]]
         self.move(rows, BACKLOG, step)
+        later = rows[items.part[rows] > 0]
+        items.handoff_since[later] = step
         return len(rows)
 
     def enforce_limits(self, limits: dict[int, int], step: int) -> None:
-        """Items beyond a stage's limit (newest first) go back to the backlog; used after two
+        """Parts beyond a stage's limit (newest first) go back to the backlog; used after two
         boards are joined by a merge."""
         items = self.items
         for stage, limit in limits.items():
@@ -156,37 +197,73 @@ class Board:
             tribe = items.tribe[rows]
             quota = np.full(tribe.max() + 1, limit)
             keep = kernels.first_within(tribe, items.since[rows], quota)
-            self.move(rows[~keep], BACKLOG, step)
+            back = rows[~keep]
+            self.move(back, BACKLOG, step)
+            items.handoff_since[back[items.part[back] > 0]] = step
 
-    def finish(self, rows: np.ndarray, delivered: np.ndarray, step: int) -> None:
-        """Confirmed items leave the board as done at `step`, delivering `delivered` value.
-        Their lead time is their time in WIP; their customer lead time runs from arrival."""
-        lead = self.items.wip_age[rows]
-        self.done_step += len(rows)
-        self.done_total += len(rows)
+    def finish(self, rows: np.ndarray, delivered: np.ndarray, step: int) -> np.ndarray:
+        """Confirmed parts leave the board at `step`, delivering `delivered` value. A last
+        part completes its item: its lead time is its time in WIP, its customer lead time runs
+        from arrival. Any other part hands its item off: the next part enters the backlog as
+        committed work, keeping the item's time in WIP and effort, and naming the tribe that
+        handed it off. Return the rows of the parts handed off."""
+        items = self.items
         self.value_step += float(delivered.sum())
         self.value_total += float(delivered.sum())
+        items.stage[rows] = GONE
+        last = rows[items.next_part[rows] < 0]
+        lead = items.wip_age[last]
+        self.done_step += len(last)
+        self.done_total += len(last)
         self.lead_time_step += int(lead.sum())
         self.lead_time_total += int(lead.sum())
-        self.customer_lead_time_step += int((step - self.items.arrived[rows]).sum())
-        self.items.stage[rows] = GONE
+        self.customer_lead_time_step += int((step - items.arrived[last]).sum())
+        self.cross_done_step += int(np.count_nonzero(items.parts[last] > 1))
+        self.active_done_step += int(items.active_steps[last].sum())
+        handing = rows[items.next_part[rows] >= 0]
+        if len(handing) == 0:
+            return handing
+        nexts = items.rows(items.next_part[handing])
+        items.stage[nexts] = BACKLOG
+        items.since[nexts] = step
+        items.handoff_since[nexts] = step
+        items.wip_age[nexts] = items.wip_age[handing]
+        items.active_steps[nexts] = items.active_steps[handing]
+        items.previous_tribe[nexts] = items.tribe[handing]
+        return nexts
+
+    def picked_up(self, step: int) -> np.ndarray:
+        """Handed-off parts that reached a board this step: the wait of each is counted, and
+        their rows returned (once: their wait is over)."""
+        items = self.items
+        rows = np.flatnonzero((items.stage[: items.n] >= READY)
+                              & (items.handoff_since[: items.n] >= 0))
+        self.handoffs_step += len(rows)
+        self.handoff_wait_step += int((step - items.handoff_since[rows]).sum())
+        items.handoff_since[rows] = -1
+        return rows
 
     def rework(self, rows: np.ndarray, share: float) -> None:
-        """Reviewed items sent back: `share` of their effort is to be done again, on the review
-        column (the item keeps its place in the review queue)."""
+        """Reviewed parts sent back: `share` of their effort is to be done again, on the
+        review column (the part keeps its place in the review queue)."""
         items = self.items
         items.remaining[rows] = (share * items.effort[rows]).astype(np.float32)
         self.reworked_step += len(rows)
 
     def age_and_expire(self, step: int, shelf_life: int) -> None:
-        """Committed items age by a step; backlog items older than the shelf life expire."""
+        """Items in progress age by a step; backlog items (first parts) older than the shelf
+        life expire, with the parts blocked behind them."""
         items = self.items
         stage = items.stage[: items.n]
-        items.wip_age[: items.n] += stage >= READY
+        items.wip_age[: items.n] += self.in_progress()
         if shelf_life > 0:
-            stale = (stage == BACKLOG) & (step - items.since[: items.n] >= shelf_life)
+            stale = ((stage == BACKLOG) & (items.part[: items.n] == 0)
+                     & (step - items.since[: items.n] >= shelf_life))
             count = int(stale.sum())
-            stage[stale] = GONE
+            if count:
+                behind = (stage == BLOCKED) & np.isin(items.item[: items.n],
+                                                      items.item[: items.n][stale])
+                stage[stale | behind] = GONE
             self.expired_step += count
             self.expired_total += count
         self._compact()

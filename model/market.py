@@ -37,6 +37,9 @@ class MarketParams(Params):
                                  0, 10)
     shelf_life: int = param(60, "steps an item waits in the backlog before it expires "
                             "(0 = never)", 0, 1_000_000)
+    cross_tribe_share: float = param(0.0, "share of arriving items that need several tribes in "
+                                     "turn (parts handed off between boards)", 0, 1)
+    cross_tribe_parts: int = param(2, "parts of an item that needs several tribes", 2, 8)
 
 
 class Market:
@@ -91,7 +94,24 @@ class Market:
             mu = np.log(cfg.effort_mean) - cfg.effort_sigma**2 / 2
             effort = rng.lognormal(mu, cfg.effort_sigma, size=count)
         value = cfg.value_mean * rng.gamma(4.0, 0.25, size=count)
-        board.add(normalize_rows(purpose), needs, effort, value, step)
+        if cfg.cross_tribe_share > 0:
+            # an item that needs several tribes: parts of equal effort, each with its own skill
+            # mix from the item's theme (so that different tribes suit them)
+            parts = np.where(rng.random(count) < cfg.cross_tribe_share,
+                             cfg.cross_tribe_parts, 1)
+            extra = np.repeat(theme, parts - 1)
+            more = (self.theme_skills[extra]
+                    * rng.gamma(2.0, 1.0, size=(len(extra), cfg.domains)))
+            more /= more.sum(axis=1, keepdims=True)
+            owner = np.repeat(np.arange(count), parts)
+            first = np.concatenate([[0], np.cumsum(parts)[:-1]])
+            part_needs = np.empty((len(owner), cfg.domains))
+            part_needs[first] = needs
+            part_needs[np.setdiff1d(np.arange(len(owner)), first)] = more
+            board.add(normalize_rows(purpose), part_needs, effort[owner] / parts[owner], value,
+                      step, parts)
+        else:
+            board.add(normalize_rows(purpose), needs, effort, value, step)
         return count
 
 

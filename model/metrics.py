@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from agents.person import ExitReason
-from model.kanban import BACKLOG
 from model.rules.work import item_capacity
 from model.window import steady_window, truncation
 from numerics import kernels
@@ -213,13 +212,13 @@ def measure(s: State, rules: Rules) -> None:
     affiliated = active & (p.tribe[:n] >= 0)
     living = tribes.living()
     sizes = tribes.size[living]
-    initial = cfg.people
     new = s.events.take_counts()
     delta = dict.fromkeys(_EVENT_METRICS.values(), 0)
     for (kind, _), count in new.items():
         delta[kind] = delta.get(kind, 0) + count
     done = board.done_step
-    capacity = float(item_capacity(s, rules.work).sum())
+    # sums over living tribes only: rows of ended tribes must not change a sum's rounding
+    capacity = float(item_capacity(s, rules.work)[living].sum())
     offered = cfg.arrival_rate * headcount
     quality = rules.work.record.quality[living]
     effort = tribes.capacity[living].astype(np.float64)
@@ -230,7 +229,7 @@ def measure(s: State, rules: Rules) -> None:
         "lead_time": board.lead_time_step / done if done else np.nan,
         "customer_lead_time": board.customer_lead_time_step / done if done else np.nan,
         "wip": board.wip(),
-        "backlog": board.count(BACKLOG),
+        "backlog": board.backlog(),
         "arrived": s.arrived,
         "offered": offered,
         "served": done / s.arrived if s.arrived else np.nan,
@@ -257,8 +256,7 @@ def measure(s: State, rules: Rules) -> None:
         "expired_total": board.expired_total,
         "value_total": board.value_total,
         "headcount": headcount,
-        "retention": (float(p.active[s.starting].mean()) if len(s.starting)
-                      else float(active[:initial].sum()) / initial),
+        "retention": retention(s),
         "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
         "alignment": float(p.alignment[:n][affiliated].mean()) if affiliated.any() else 0.0,
         "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
@@ -272,6 +270,14 @@ def measure(s: State, rules: Rules) -> None:
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
+
+
+def retention(s: State) -> float:
+    """The share of the people active at step 0 who are still active."""
+    if len(s.starting) == 0:
+        return 1.0
+    rows = s.people.rows(s.starting)  # -1: left and archived
+    return float(s.people.active[rows[rows >= 0]].sum()) / len(s.starting)
 
 
 def _within_bounds(metric: Metric, value: float) -> float:
@@ -297,10 +303,11 @@ def sorting(s: State) -> dict[str, float]:
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
     t = p.tribe[members]
     ones = np.ones(count, np.float32)
-    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)
-    origin = kernels.group_weighted_sum(members, t, p.passion_origin, ones, tribes.n)
-    sizes = np.bincount(t, minlength=tribes.n).astype(np.float64)
-    purpose = tribes.purpose[: tribes.n].astype(np.float64)
+    living = tribes.living()  # only: rows of ended tribes must not change a sum's rounding
+    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)[living]
+    origin = kernels.group_weighted_sum(members, t, p.passion_origin, ones, tribes.n)[living]
+    sizes = np.bincount(t, minlength=tribes.n)[living].astype(np.float64)
+    purpose = tribes.purpose[living].astype(np.float64)
     within = float((sums * sums).sum()) - count
     total = sums.sum(axis=0)
     everyone = float(total @ total) - count

@@ -35,7 +35,7 @@ MAX_STEPS = 10_000_000
 AGENT_REPORTERS = {
     "kind": lambda agent: type(agent).__name__,
     "tribe": lambda agent: (agent.tribe_id if isinstance(agent, Person)
-                            else agent.index if isinstance(agent, Tribe) else None),
+                            else agent.tid if isinstance(agent, Tribe) else None),
     "engagement": lambda agent: agent.engagement if isinstance(agent, Person) else None,
     "fit": lambda agent: agent.fit if isinstance(agent, Person) else None,
 }
@@ -104,7 +104,8 @@ class Organization(mesa.Model):
         super().__init__(rng=rng)
         self.plan: tuple[Phase, ...] = PLAN
         self.rules = Rules.chosen(config)
-        self.state = State(config, self.rng, events=self.recording.events)
+        self.state = State(config, self.rng, events=self.recording.events,
+                           event_folder=self.recording.event_folder)
         history = config.history_steps
         # every run starts from the same established formal organization; the rules under
         # study take over at step 0, and each policy takes over its concern's state
@@ -119,7 +120,7 @@ class Organization(mesa.Model):
         for phase in OBSERVE:  # the perception of step 0, so that it reports fit
             phase.run(self.state, self.rules)
         p = self.state.people
-        self.state.starting = np.flatnonzero(p.active[: p.n])
+        self.state.starting = p.id[: p.n][p.active[: p.n]].copy()
         self.state.exits_before = self.state.events.counts["exited"]
         self.state.board.restart_totals()
         self.views = Views(self)
@@ -205,10 +206,11 @@ class Organization(mesa.Model):
         """Keep what `recording` says from now on (the agent reporters cannot change)."""
         if not isinstance(recording, Recording):
             raise ConfigError(f"recording: {recording!r} is not allowed; allowed: a Recording")
-        if recording.agents != self.recording.agents:
-            raise ConfigError(f"recording.agents: {recording.agents!r} differs from the "
-                              f"model's ({self.recording.agents!r}); allowed: choose agent "
-                              "reporters when building the model")
+        for name in ("agents", "event_folder"):
+            if getattr(recording, name) != getattr(self.recording, name):
+                raise ConfigError(f"recording.{name}: {getattr(recording, name)!r} differs "
+                                  f"from the model's ({getattr(self.recording, name)!r}); "
+                                  f"allowed: choose {name} when building the model")
         self.recording = recording
         self.state.events.enabled = recording.events
 
@@ -236,14 +238,15 @@ class Organization(mesa.Model):
             self.views.sync()
         return super().agents_by_type
 
-    def person(self, row: int) -> Person:
-        """The Mesa agent of person `row` (also of someone who left, though it is not among
-        `model.agents`)."""
-        return self._views().person(int(row))
+    def person(self, pid: int) -> Person:
+        """The Mesa agent of person `pid` (also of someone who left, though it is not among
+        `model.agents`). A person's id is their row until a compaction drops rows."""
+        return self._views().person(int(pid))
 
-    def tribe(self, tribe_id: int) -> Tribe | None:
-        """The Mesa agent of a living tribe (None if it has ended)."""
-        return self._views().tribe(int(tribe_id))
+    def tribe(self, tid: int) -> Tribe | None:
+        """The Mesa agent of living tribe `tid` (None if it has ended). A tribe's id is its row
+        until a compaction drops rows."""
+        return self._views().tribe(int(tid))
 
     @property
     def communities_of_interest(self) -> list[Community]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import market, metrics
+from model import frames, market, metrics
 from model.rules import (
     conflict,
     exit,
@@ -56,6 +56,7 @@ class Phase:
 
 
 PLAN: tuple[Phase, ...] = (
+    Phase("state", "compact", frames.compact),
     Phase("market", "arrivals", market.arrivals),
     Phase("observe", "fit", fit.observe),
     Phase("observe", "standing", leadership.observe_standing),

@@ -4,6 +4,7 @@ model parameters (they change what is kept, never the run's numbers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from model.config import ConfigError
 
@@ -20,17 +21,23 @@ class Recording:
         agents: collect Mesa agent reporters (kind, tribe, engagement, fit) every step in the
             DataCollector; this makes a Mesa view of every person, so it costs a Python call
             per person per step.
+        event_folder: stream the event log to Parquet files in this new folder instead of
+            holding it all in memory (for long runs); None: hold it in memory.
     """
 
     events: bool = True
     snapshot_every: int = 0
     agents: bool = False
+    event_folder: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("events", "agents"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"recording.{name}: {getattr(self, name)!r} is not allowed; "
                                   "allowed: true or false")
+        if self.event_folder is not None and not isinstance(self.event_folder, Path):
+            raise ConfigError(f"recording.event_folder: {self.event_folder!r} is not allowed; "
+                              "allowed: a pathlib.Path of a new folder, or None")
         every = self.snapshot_every
         if (isinstance(every, bool) or not isinstance(every, int)
                 or not 0 <= every <= MAX_SNAPSHOT_EVERY):

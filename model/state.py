@@ -10,9 +10,11 @@ back into the model.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import pandas as pd
 
 from agents.community import Communities
 from agents.person import NO_TRIBE, NOBODY, People
@@ -29,6 +31,18 @@ if TYPE_CHECKING:
     from model.config import Config
 
 EMPTY = np.empty(0, dtype=np.int64)
+# a compaction drops rows once at least this many are unused (and as many as those in use)
+MIN_DROP = 1024
+
+
+class Archiver(Protocol):
+    """Makes the final-state tables of rows about to be dropped."""
+
+    def people(self, rows: np.ndarray) -> pd.DataFrame:
+        """One row per person at `rows`."""
+
+    def tribes(self, rows: np.ndarray) -> pd.DataFrame:
+        """One row per tribe at `rows`."""
 
 
 class State:
@@ -46,11 +60,15 @@ class State:
         arrived: items that arrived this step (market phase, read by the metrics).
         leavers: people who left the organization this step (exit phase, read by hiring).
         metrics: the metrics of the last recorded step.
-        starting: the people active at step 0 (retention is the share of them still active).
+        starting: the ids of the people active at step 0 (retention is the share of them still
+            active).
         exits_before: exits before step 0 (the established organization's history).
+        archive: the final state of the people and tribes dropped from the tables (people who
+            left, tribes that ended), one pair of frames per compaction.
     """
 
-    def __init__(self, cfg: Config, rng: np.random.Generator, events: bool = True) -> None:
+    def __init__(self, cfg: Config, rng: np.random.Generator, events: bool = True,
+                 event_folder: Path | None = None) -> None:
         self.cfg = cfg
         self.rng = rng
         self.clock = 0
@@ -59,13 +77,17 @@ class State:
         self.communities = Communities(cfg.interest_threshold, cfg.practice_threshold)
         self.market = Market(rng, cfg)
         self.board = Board(cfg.themes, cfg.domains)
-        self.events = EventLog(events)
+        self.events = EventLog(events, self.people, self.tribes, event_folder)
         self.index: tuple[np.ndarray, np.ndarray, np.ndarray] = (EMPTY, EMPTY, EMPTY)
         self.arrived = 0
         self.leavers = EMPTY
         self.metrics: dict[str, float] = {}
         self.starting = EMPTY
         self.exits_before = 0
+        self.departed: list[np.ndarray] = []  # ids of the people dropped by each compaction
+        self.dissolved: list[np.ndarray] = []  # ids of the tribes dropped by each compaction
+        self.archive: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        self.min_drop = MIN_DROP
 
     # ------------------------------------------------------------------ membership
     def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str) -> None:
@@ -145,6 +167,40 @@ class State:
         peers: np.ndarray = kernels.comembers(persons, self.people.tribe, order, start, count,
                                               uniform)
         return peers
+
+    # ------------------------------------------------------------------ compaction
+    def compact(self, frames: Archiver) -> None:
+        """Drop the rows of people who left and of tribes that ended, once they are as many as
+        the rows still in use (and at least `min_drop`), so that a long run's step does not
+        slow down with its history. What is dropped is archived first (`frames` makes its
+        final-state tables); ids stay, and every column that refers to rows is remapped."""
+        p, tribes = self.people, self.tribes
+        gone = p.n - p.count_active()
+        if gone >= max(p.count_active(), self.min_drop):
+            keep = p.active[: p.n].copy()
+            dropped = np.flatnonzero(~keep)
+            self.archive.append((frames.people(dropped), frames.tribes(EMPTY)))
+            self.departed.append(p.id[dropped].copy())
+            self._remap("people", p.keep(keep))
+        ended = tribes.n - len(tribes.living())
+        if ended >= max(len(tribes.living()), self.min_drop):
+            keep = tribes.alive[: tribes.n].copy()
+            dropped = np.flatnonzero(~keep)
+            self.archive.append((frames.people(EMPTY), frames.tribes(dropped)))
+            self.dissolved.append(tribes.id[dropped].copy())
+            self._remap("tribes", tribes.keep(keep))
+
+    def _remap(self, name: str, new_row: np.ndarray) -> None:
+        """Replace old rows of table `name` by their new rows in every column that refers to
+        it (-1 for a dropped row)."""
+        for table in (self.people, *self.people.attached, self.tribes, *self.tribes.attached,
+                      self.board.items):
+            for column in table.references:
+                if column.refers != name:
+                    continue
+                values = table.array(column.name)[: table.n]
+                held = values >= 0
+                values[held] = new_row[values[held]]
 
     def attach_to_people(self, table: Table) -> None:
         """Make a rule's own per-person table grow with the people."""

@@ -64,7 +64,9 @@ def _fit_terms_numpy(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A,
     tribe: A, tie_to: A, tie_w: A) -> tuple[A, A, A]:
     alignment = row_dot(passion[persons], purpose[tribe_ids])
     skill_use = row_dot(skill[persons], demand[tribe_ids])
-    in_tribe = (tribe[tie_to[persons]] == tribe_ids[:, None]).astype(np.float32)
+    # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
+    targets = tie_to[persons]
+    in_tribe = ((targets >= 0) & (tribe[targets] == tribe_ids[:, None])).astype(np.float32)
     tie_weight = row_dot(tie_w[persons], in_tribe)
     return alignment, skill_use, tie_weight
 

@@ -34,9 +34,12 @@ def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand
         for j in range(1, skill.shape[1]):
             s += skill[i, j] * demand[t, j]
         skill_use[r] = s
-        w = tie_w[i, 0] * np.float32(tribe[tie_to[i, 0]] == t)
+        # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
+        target = tie_to[i, 0]
+        w = tie_w[i, 0] * np.float32(target >= 0 and tribe[target] == t)
         for j in range(1, tie_to.shape[1]):
-            w += tie_w[i, j] * np.float32(tribe[tie_to[i, j]] == t)
+            target = tie_to[i, j]
+            w += tie_w[i, j] * np.float32(target >= 0 and tribe[target] == t)
         tie_weight[r] = w
     return alignment, skill_use, tie_weight
 

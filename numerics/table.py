@@ -5,6 +5,12 @@ A `Table` subclass declares its columns as class attributes (`passion = Column(n
 grown by doubling so that appending rows costs amortized O(1). Tables whose rows are the same
 individuals (a rule's own state about people, say) are attached to the table that owns the
 rows and grow, and shrink, with it.
+
+A table that declares an `id` column gives each new row the next id, and keeps the row of every
+id it ever gave (-1 once the row is dropped), so that rows can be dropped (`keep`) while what
+is recorded about individuals keeps referring to them by id. A column that holds rows of a
+table (`refers="people"`) is declared as such, so that those references can be remapped when
+that table drops rows.
 """
 
 from __future__ import annotations
@@ -29,18 +35,22 @@ class Column(Generic[S]):
             to `fill` when the person changes tribe (see `model.state.State.move`).
         role: the value is a person holding a role in this row's tribe, vacated (set to
             `fill`) when that person leaves the tribe.
+        refers: the values are rows of the table named so ("people", "tribes"), negative for
+            none; they are remapped when that table drops rows.
     """
 
     name: str
 
     def __init__(self, dtype: type[S], fill: Any, shape: tuple[int | str, ...] = (), *,
-                 doc: str = "", per_membership: bool = False, role: bool = False) -> None:
+                 doc: str = "", per_membership: bool = False, role: bool = False,
+                 refers: str = "") -> None:
         self.dtype = dtype
         self.fill = fill
         self.shape = shape
         self.doc = doc
         self.per_membership = per_membership
         self.role = role
+        self.refers = refers
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -71,6 +81,7 @@ class Table:
     columns: ClassVar[dict[str, Column[Any]]] = {}
     per_membership: ClassVar[tuple[Column[Any], ...]] = ()
     roles: ClassVar[tuple[Column[Any], ...]] = ()
+    references: ClassVar[tuple[Column[Any], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -81,12 +92,16 @@ class Table:
         cls.columns = declared
         cls.per_membership = tuple(c for c in declared.values() if c.per_membership)
         cls.roles = tuple(c for c in declared.values() if c.role)
+        cls.references = tuple(c for c in declared.values() if c.refers)
 
     def __init__(self, capacity: int = 16, **dims: int) -> None:
         self.dims = dims
         self.n = 0
         self.allocated = max(int(capacity), 1)
         self.attached: list[Table] = []
+        self.identified = "id" in self.columns
+        self.issued = 0  # ids given so far
+        self.row_of_id = np.full(self.allocated if self.identified else 0, -1, dtype=np.int64)
         for name, column in self.columns.items():
             self.__dict__[name] = np.full((self.allocated, *self._shape(column)), column.fill,
                                           dtype=column.dtype)
@@ -120,14 +135,36 @@ class Table:
             self.allocated = capacity
         rows = np.arange(self.n, needed)
         self.n = needed
+        if self.identified:
+            ids = np.arange(self.issued, self.issued + count)
+            if self.issued + count > len(self.row_of_id):
+                grown = np.full(max(self.issued + count, 2 * len(self.row_of_id)), -1,
+                                dtype=np.int64)
+                grown[: self.issued] = self.row_of_id[: self.issued]
+                self.row_of_id = grown
+            self.row_of_id[ids] = rows
+            self.array("id")[rows] = ids
+            self.issued += count
         for table in self.attached:
             table.append(count)
         return rows
 
-    def keep(self, mask: np.ndarray) -> None:
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The current rows of the given ids (-1 for a dropped row, or a negative id)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        known = (ids >= 0) & (ids < self.issued)
+        found: np.ndarray = np.where(known, self.row_of_id[np.where(known, ids, 0)], -1)
+        return found
+
+    def keep(self, mask: np.ndarray) -> np.ndarray:
         """Drop the rows where `mask` (over the first n rows) is False, preserving order (in
-        attached tables too)."""
+        attached tables too); return each old row's new row (-1 if dropped)."""
         kept = int(mask.sum())
+        new_row = np.full(self.n, -1, dtype=np.int64)
+        new_row[mask] = np.arange(kept)
+        if self.identified:
+            ids = self.array("id")[: self.n]
+            self.row_of_id[ids] = new_row
         for name in self.columns:
             column = self.array(name)
             column[:kept] = column[: self.n][mask]
@@ -135,3 +172,4 @@ class Table:
         self.n = kept
         for table in self.attached:
             table.keep(mask)
+        return new_row

@@ -31,7 +31,7 @@ def check_invariants(m: Organization) -> None:
     # Person agents are registered for the active people; leavers keep a view via person(row)
     registered = {a.index for a in m.agents_by_type.get(Person, [])}
     assert registered == set(np.flatnonzero(p.active[:n]).tolist())
-    assert all(m.person(row).index == row for row in range(n))
+    assert all(m.person(int(p.id[row])).index == row for row in range(n))
     check_membership_views(m)
     # leaders and champions are members of their tribe
     for role in (tribes.leader, tribes.value_champion, tribes.innovation_champion):
@@ -40,7 +40,7 @@ def check_invariants(m: Organization) -> None:
         assert (tribe[holders[held]] == held).all()
     # work is conserved: arrived = backlog + in progress + done + expired
     in_progress = board.wip()
-    assert board.arrived_total == (board.count(BACKLOG) + in_progress + board.done_total
+    assert board.arrived_total == (board.backlog() + in_progress + board.done_total
                                    + board.expired_total)
     # items on boards belong to living tribes; WIP limits hold under pull
     items = board.items
@@ -86,25 +86,26 @@ def check_membership_views(m: Organization) -> None:
     bounds = np.searchsorted(tribe[order], tribes.living(), side="left"), np.searchsorted(
         tribe[order], tribes.living(), side="right")
     for t, lo, hi in zip(tribes.living().tolist(), *bounds, strict=True):
-        agent = m.tribe(t)
+        agent = m.tribe(int(tribes.id[t]))
         assert agent is not None and agent.index == t
         members = agent.members
         assert [a.index for a in members] == order[lo:hi].tolist()
         assert all(a.tribe is agent for a in members)
         assert agent.size == tribes.size[t]
     for row in np.flatnonzero(tribe < 0).tolist():
-        assert m.person(row).tribe is None
+        assert m.person(int(p.id[row])).tribe is None
 
 
 def replayed_membership(m: Organization) -> np.ndarray:
-    """Each person's tribe as the event log tells it: the tribe of their last join or leave
-    (a leave names the tribe moved to, -1 for none); -1 for people never moved."""
+    """Each person's tribe (by id) as the event log tells it: the tribe of their last join or
+    leave (a leave names the tribe moved to, -1 for none); -1 for people never moved. Indexed
+    by person id."""
     events = m.event_log()
     moves = events[events["event"].isin(["joined", "left"])]
     person = moves["person"].to_numpy()
     now = np.where(moves["event"] == "joined", moves["tribe"], moves["other"])
     last = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
-    replayed = np.full(m.people.n, -1, dtype=np.int64)
+    replayed = np.full(m.people.issued, -1, dtype=np.int64)
     replayed[person[last]] = now[last]
     return replayed
 

@@ -143,7 +143,7 @@ def board_columns(model, tribe: int) -> dict[str, list[str]]:
         stage = int(items.stage[row])
         if stage in names:
             done = 1 - max(float(items.remaining[row]), 0.0) / float(items.effort[row])
-            cards[names[stage]].append(f"#{items.uid[row]} {done:.0%}")
+            cards[names[stage]].append(f"#{items.id[row]} {done:.0%}")
     return cards
 
 

@@ -151,8 +151,8 @@ def decide(s: State, rules: Rules) -> None:
     divided = (tribes.size[living] >= 2) & (division > s.cfg.conflict_threshold)
     record.settled[living[~divided]] = 0.0  # calm again: a later conflict starts afresh
     in_conflict = divided & (division > record.settled[living])
-    record.conflict[: tribes.n] = False
-    record.unresolved[: tribes.n] = False
+    record.conflict[living] = False  # an ended tribe keeps what it ended with
+    record.unresolved[living] = False
     conflicted = living[in_conflict]
     record.conflict[conflicted] = True
     s.events.add(s.clock, "conflict", -1, conflicted, -1, rules.conflict.name)

@@ -74,8 +74,10 @@ def quit_probability(s: State) -> np.ndarray:
 def decide(s: State, rules: Rules) -> None:
     """People leave by attrition or by quitting; their exits are logged with the reason."""
     p, cfg = s.people, s.cfg
-    u = s.rng.random(p.n)
     active = p.active[: p.n]
+    # one draw per active person, so that rows of people who left do not change the draws
+    u = np.ones(p.n)
+    u[active] = s.rng.random(int(active.sum()))
     attrition = active & (u < cfg.exit_base)
     voluntary = active & ~attrition & (u < cfg.exit_base
                                        + (1 - cfg.exit_base) * quit_probability(s))

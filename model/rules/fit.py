@@ -99,12 +99,13 @@ def observe(s: State, rules: Rules) -> None:
     open_effort = np.bincount(items.tribe[open_rows], weights=items.remaining[open_rows],
                               minlength=tribes.n)[: tribes.n]
     tribes.perceive(p, open_effort, s.cfg.load_horizon)
-    n = p.n
     members = p.members()
-    p.fit[:n] = s.cfg.unaffiliated_fit
-    p.alignment[:n] = 0.0
-    p.skill_use[:n] = 0.0
-    p.belonging[:n] = 0.0
+    # people who left keep what they last perceived: their state stops when they leave
+    loose = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0))
+    p.fit[loose] = s.cfg.unaffiliated_fit
+    p.alignment[loose] = 0.0
+    p.skill_use[loose] = 0.0
+    p.belonging[loose] = 0.0
     fit, alignment, skill_use, belonging = fit_in(s, rules, members, p.tribe[members])
     p.fit[members] = fit
     p.alignment[members] = alignment

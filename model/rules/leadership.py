@@ -49,7 +49,7 @@ class Endorsements(Table):
     """Per person: whom they back as leader, and how many back them."""
 
     endorses = Column(np.int32, NOBODY, doc="the co-member the person backs (-1: nobody)",
-                      per_membership=True)
+                      per_membership=True, refers="people")
     recognition = Column(np.float32, 0.0, doc="members backing the person")
 
 
@@ -111,10 +111,12 @@ class LeadershipPolicy(Policy):
         return quality
 
     def assess(self, s: State) -> None:
-        """Leader quality of every tribe: Q of its leader (0 without one)."""
+        """Leader quality of every living tribe: Q of its leader (0 without one); an ended
+        tribe keeps the quality it ended with."""
         tribes = s.tribes
-        leader = tribes.leader[: tribes.n]
-        tribes.leader_quality[: tribes.n] = np.where(
+        living = tribes.living()
+        leader = tribes.leader[living]
+        tribes.leader_quality[living] = np.where(
             leader >= 0, self.person_quality(s, np.maximum(leader, 0)), 0.0)
 
     def install(self, s: State, tribe_ids: np.ndarray, leaders: np.ndarray) -> None:
@@ -168,7 +170,8 @@ class Emergent(LeadershipPolicy):
             backed[better] = peer[better]
             best[better] = standing[peer[better]]
         endorses[members] = backed
-        recognition[:n] = np.bincount(backed[backed >= 0], minlength=n)[:n]
+        active = p.active[:n]  # the recognition of people who left stays as they left it
+        recognition[:n][active] = np.bincount(backed[backed >= 0], minlength=n)[:n][active]
         living = tribes.living()
         challenger = tribes.member_argmax(p, recognition[:n])[living]
         incumbent = tribes.leader[living]
@@ -210,7 +213,10 @@ class Rotating(LeadershipPolicy):
                      | (s.clock - self.tenures.leader_since[living] >= self.cfg.rotation_period)]
         if len(due) == 0:
             return
-        lottery = s.rng.random(p.n)
+        # one draw per member, so that rows of people who left do not change the draws
+        members = p.members()
+        lottery = np.full(p.n, -np.inf)
+        lottery[members] = s.rng.random(len(members))
         lottery[tribes.leader[due][tribes.leader[due] >= 0]] = -1.0
         choice = tribes.member_argmax(p, lottery)[due]
         self.install(s, due[choice >= 0], choice[choice >= 0])
@@ -243,17 +249,18 @@ class Distributed(LeadershipPolicy):
         return quality
 
     def assess(self, s: State) -> None:
-        """Mean quality of the value and innovation champions."""
+        """Mean quality of the value and innovation champions of every living tribe."""
         tribes = s.tribes
-        total = np.zeros(tribes.n)
-        holders = np.zeros(tribes.n)
+        living = tribes.living()
+        total = np.zeros(len(living))
+        holders = np.zeros(len(living))
         for role in (tribes.value_champion, tribes.innovation_champion):
-            holder = role[: tribes.n]
+            holder = role[living]
             has = holder >= 0
             total += np.where(has, self.person_quality(s, np.maximum(holder, 0)), 0.0)
             holders += has
-        tribes.leader_quality[: tribes.n] = np.divide(total, holders, out=np.zeros_like(total),
-                                                      where=holders > 0)
+        tribes.leader_quality[living] = np.divide(total, holders, out=np.zeros_like(total),
+                                                  where=holders > 0)
 
 
 def pick_champions(s: State) -> None:

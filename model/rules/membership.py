@@ -133,7 +133,8 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
     """
     p, tribes, cfg, rng = s.people, s.tribes, s.cfg, s.rng
     n = p.n
-    consider = np.flatnonzero(p.active[:n] & (rng.random(n) < cfg.consider_rate))
+    active = np.flatnonzero(p.active[:n])
+    consider = active[rng.random(len(active)) < cfg.consider_rate]
     if len(consider) == 0:
         return
     current = p.tribe[consider]

@@ -256,16 +256,16 @@ def innovate(s: State, rules: Rules) -> None:
     Gulati 1996), so an overloaded tribe does not improve, and improvements wear off unless
     renewed."""
     p, tribes, cfg = s.people, s.tribes, s.cfg
-    n = tribes.n
     record = rules.work.record
-    champion = tribes.innovation_champion[:n]
-    has = (champion >= 0) & tribes.alive[:n]
+    living = tribes.living()  # an ended tribe keeps the effectiveness it ended with
+    champion = tribes.innovation_champion[living]
+    has = champion >= 0
     c = np.maximum(champion, 0)
     drive = np.where(has, p.initiative[c] * p.top_skill[c], np.float32(0))
-    eff = record.effectiveness[:n]
-    up = cfg.innovation_rate * drive * record.slack[:n] * (cfg.max_effectiveness - eff)
+    eff = record.effectiveness[living]
+    up = cfg.innovation_rate * drive * record.slack[living] * (cfg.max_effectiveness - eff)
     down = cfg.innovation_decay * (eff - 1.0)
-    eff += up - down
+    record.effectiveness[living] = eff + (up - down)
 
 
 def work(s: State, rules: Rules) -> None:
@@ -319,7 +319,9 @@ def work(s: State, rules: Rules) -> None:
     contribution[members] = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
     p.contribution[:n] = contribution
     p.contribution_total[:n] += contribution
-    p.reputation[:n] += contribution - cfg.reputation_decay * p.reputation[:n]
+    active = p.active[:n]  # the reputation of people who left stays as they left it
+    p.reputation[:n][active] += (contribution[active]
+                                 - cfg.reputation_decay * p.reputation[:n][active])
     working = d > 0
     tribes.demand[:nt][working] = (0.8 * tribes.demand[:nt][working]
                                    + 0.2 * mean_needs[working]).astype(np.float32)
@@ -347,7 +349,11 @@ def flow(s: State, rules: Rules) -> None:
     review = board.in_stage(REVIEW)
     review = review[items.remaining[review] <= 0]
     size = tribes.size[:nt]
-    quota = np.floor(cfg.review_rate * size + rng.random(nt)).astype(np.int64)
+    # one draw per living tribe, so that rows of ended tribes do not change the draws
+    living = tribes.living()
+    draw = np.zeros(nt)
+    draw[living] = rng.random(len(living))
+    quota = np.floor(cfg.review_rate * size + draw).astype(np.int64)
     quota[size < 2] = 0
     if len(review):
         reviewed = review[kernels.first_within(items.tribe[review], items.since[review], quota)]
