@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, NoReturn
 import pandas as pd
 
 from experiments.experiment import MAX_STEPS, ExperimentError, named, shown
-from experiments.files import check_replaceable, display, replace_folder, write_new
+from experiments.files import check_replaceable, display, staged_folder, write_new
 from model import DEFAULT_PRESET, PRESETS, Config, ConfigError, Organization, Recording
 from model.config import allowed_values, describe_parameters, unknown_parameter
 from model.metrics import BY_NAME, summarize_run
@@ -44,6 +44,8 @@ MAX_VALUE = 200  # characters of a --set value: no parameter's value is longer
 OUTPUTS = ("config.json", *(f"{table}.{ext}" for table in
                             ("steps", "events", "people_snapshots", "tribes_snapshots")
                             for ext in ("parquet", "csv")))
+# the folder a streamed event log is written to in --out (one Parquet file per chunk)
+STREAMED = ("events",)
 # options of the command line that are not parameters, though their names might suggest so
 _NOT_PARAMETERS = {"seed": "--seed", "steps": "--steps", "preset": "--preset",
                    "record_events": "--no-events", "snapshot_every": "--snapshot-every"}
@@ -180,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--snapshot-every", type=count(0, MAX_SNAPSHOT_EVERY), default=0,
                         metavar="K", help="keep people and tribe snapshots every K steps and "
                                           "write them to --out (default 0: none)")
+    parser.add_argument("--stream-events", action="store_true",
+                        help="write the event log to --out/events/ while the run goes on, "
+                             "instead of holding it in memory (for long runs)")
     parser.add_argument("--profile", action="store_true",
                         help="time every phase of the step and print the plan with timings")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -248,32 +253,22 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
 def run_main(argv: list[str]) -> int:
     """`run.py`: one run, its summary, and its outputs in --out."""
     args = build_parser().parse_args(argv)
-    if args.profile and (args.out is not None or args.format is not None):
-        raise UsageError(f"--out/--format: a --profile run writes no outputs; allowed: "
-                         f"--profile without --out {named(args.out or '')}".rstrip())
-    if args.format is not None and args.out is None:
-        raise UsageError(f"--format {args.format}: only applies with --out; allowed: --out DIR "
-                         "with it, or neither")
-    if args.snapshot_every and args.out is None:
-        raise UsageError(f"--snapshot-every {args.snapshot_every}: snapshots are written only "
-                         "to --out; allowed: --out DIR with it")
+    check_run_options(args)
     overrides = parse_overrides(args.overrides, args.people)
     if args.people is not None:
         overrides["people"] = args.people
     config = Config.build(args.preset, **overrides)
-    recording = Recording(events=not args.no_events, snapshot_every=args.snapshot_every)
     out = Path(args.out) if args.out is not None else None
     if out is not None:  # before the run, so that a bad folder costs no time
         try:
-            check_replaceable(out, OUTPUTS)
+            check_replaceable(out, OUTPUTS, STREAMED)
         except ExperimentError as error:
             raise UsageError(f"--out: {error}") from None
 
-    model = Organization(config, rng=args.seed, recording=recording)
     if args.profile:
         from model.plan import profile
 
-        timings = profile(model, args.steps)
+        timings = profile(Organization(config, rng=args.seed), args.steps)
         if not args.quiet:
             print(f"step plan of the {args.preset} preset, {config.people} people, "
                   f"{args.steps} steps:")
@@ -281,20 +276,19 @@ def run_main(argv: list[str]) -> int:
             print(f"total: {timings['ns_per_person_step'].sum():.0f} ns per person-step")
         return 0
 
-    long_run = config.people * args.steps >= 2_000_000
     try:
-        table = model.run(args.steps, progress=long_run and not args.quiet)
+        if out is None:
+            model, table = run_model(args, config, None)
+            written: list[str] = []
+        else:
+            with staged_folder(out, OUTPUTS, STREAMED) as staging:
+                model, table = run_model(args, config, staging)
+                written = write_outputs(staging, model, table, args, config)
     except KeyboardInterrupt:
         print("run.py: interrupted; nothing was written", file=sys.stderr)
         return 130
-    written: list[str] = []
-    if out is not None:
-        fmt = args.format or "parquet"
-        try:
-            replace_folder(out, OUTPUTS, lambda folder: written.extend(
-                write_outputs(folder, model, table, args, config, fmt)))
-        except ExperimentError as error:
-            raise UsageError(f"--out: {error}") from None
+    except ExperimentError as error:
+        raise UsageError(f"--out: {error}") from None
     if not args.quiet:
         print(f"{args.preset}: {config.people} people, {args.steps} steps, seed {args.seed}")
         summary = summarize(table)
@@ -306,20 +300,67 @@ def run_main(argv: list[str]) -> int:
     return 0
 
 
+def check_run_options(args: argparse.Namespace) -> None:
+    """Options that do nothing, or cannot work, together.
+
+    Raises:
+        UsageError: --out or --format with --profile, --format, --snapshot-every or
+            --stream-events without --out, --stream-events with CSV, without events, or into
+            a path that is not UTF-8 (the event files are written by name).
+    """
+    if args.profile and (args.out is not None or args.format is not None):
+        raise UsageError(f"--out/--format: a --profile run writes no outputs; allowed: "
+                         f"--profile without --out {named(args.out or '')}".rstrip())
+    for option, given in (("--format", args.format), ("--snapshot-every", args.snapshot_every),
+                          ("--stream-events", args.stream_events)):
+        if given and args.out is None:
+            raise UsageError(f"{option}: only applies with --out, where the outputs are "
+                             "written; allowed: --out DIR with it, or neither")
+    if args.stream_events:
+        if args.no_events:
+            raise UsageError("--stream-events: --no-events keeps no event log to stream; "
+                             "allowed: one of them")
+        if args.format == "csv":
+            raise UsageError("--stream-events: the streamed event files are Parquet; allowed: "
+                             "--format parquet (the default) with it")
+        try:
+            str(Path(args.out).resolve().parent).encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"--stream-events: --out {display(args.out)} is not a UTF-8 "
+                             "path, which the streamed event files need; allowed: a UTF-8 "
+                             "path, or no --stream-events") from None
+
+
+def run_model(args: argparse.Namespace, config: Config,
+              folder: Path | None) -> tuple[Organization, pd.DataFrame]:
+    """Build and run the model; with --stream-events, its event log goes to `folder`/events
+    as it grows."""
+    streamed = folder / STREAMED[0] if folder is not None and args.stream_events else None
+    model = Organization(config, rng=args.seed, recording=Recording(
+        events=not args.no_events, snapshot_every=args.snapshot_every, event_folder=streamed))
+    long_run = config.people * args.steps >= 2_000_000
+    table = model.run(args.steps, progress=long_run and not args.quiet)
+    if streamed is not None:
+        model.events.flush()  # the events still held: the folder then holds them all
+    return model, table
+
+
 def write_outputs(folder: Path, model: Organization, table: pd.DataFrame,
-                  args: argparse.Namespace, config: Config, fmt: str) -> list[str]:
-    """Write a run's outputs into `folder` (new, ours); return the file names."""
+                  args: argparse.Namespace, config: Config) -> list[str]:
+    """Write a run's outputs into `folder` (new, ours); return their names."""
+    fmt = args.format or "parquet"
     tables = {"steps": table}
-    if model.recording.events:
+    if model.recording.events and model.recording.event_folder is None:
         tables["events"] = model.event_log()
     if model.recording.snapshot_every:
         tables["people_snapshots"], tables["tribes_snapshots"] = model.snapshots()
-    names = []
+    names = [f"{STREAMED[0]}/"] if model.recording.event_folder is not None else []
     for name, frame in tables.items():
         write_new(folder, f"{name}.{fmt}", partial(_write_table, frame, fmt))
         names.append(f"{name}.{fmt}")
     settings = json.dumps({"preset": args.preset, "seed": args.seed, "steps": args.steps,
                            "recording": {"events": model.recording.events,
+                                         "streamed": model.recording.event_folder is not None,
                                          "snapshot_every": model.recording.snapshot_every},
                            "parameters": config.to_dict()}, indent=2, allow_nan=False)
     write_new(folder, "config.json", lambda file: file.write(settings.encode()))

@@ -15,7 +15,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -156,16 +157,19 @@ def _remove(path: str | Path) -> None:
 
 
 # ---------------------------------------------------------------------- whole folders
-def check_replaceable(target: Path, outputs: Iterable[str]) -> None:
-    """Check, before any work, that `replace_folder(target, ...)` can replace `target`: it is
-    missing, or a real folder holding only regular files named in `outputs` (a previous run's
-    outputs, which go all together), and a folder can be made beside it.
+def check_replaceable(target: Path, outputs: Iterable[str],
+                      folders: Iterable[str] = ()) -> None:
+    """Check, before any work, that `staged_folder(target, ...)` can replace `target`: it is
+    missing, or a real folder holding only regular files named in `outputs` and folders named
+    in `folders` that hold only regular files (a previous run's outputs, which go all
+    together), and a folder can be made beside it.
 
     Raises:
         ExperimentError: it is a link or a file, holds anything else, or its parent folder
             cannot be written to.
     """
-    allowed = set(outputs)
+    files, subfolders = set(outputs), set(folders)
+    allowed = ", ".join(sorted(files | {f"{name}/" for name in subfolders}))
     try:
         info = os.lstat(target)
     except FileNotFoundError:
@@ -179,19 +183,15 @@ def check_replaceable(target: Path, outputs: Iterable[str]) -> None:
                                   "target)")
         if not stat.S_ISDIR(info.st_mode):
             raise ExperimentError(f"{display(target)}: exists and is not a folder")
-        try:
-            entries = list(os.scandir(target))
-        except OSError as error:
-            raise ExperimentError(f"{display(target)}: cannot read it ({reason(error)})") \
-                from None
-        for entry in entries:
-            if entry.name not in allowed or not entry.is_file(follow_symlinks=False):
+        for entry, inside in _entries(target, subfolders):
+            if not entry.is_file(follow_symlinks=False) or not inside and \
+                    entry.name not in files:
                 what = ("a folder" if entry.is_dir(follow_symlinks=False) else
                         "a link" if entry.is_symlink() else "not a run's output")
                 raise ExperimentError(
                     f"{display(entry.path)} is {what}, and a run's outputs replace the whole "
                     f"folder; allowed: a new folder, or one holding only a run's outputs "
-                    f"({', '.join(sorted(allowed))})")
+                    f"({allowed})")
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -202,30 +202,45 @@ def check_replaceable(target: Path, outputs: Iterable[str]) -> None:
                               "can be created and written to") from None
 
 
-def replace_folder(target: Path, outputs: Iterable[str],
-                   write: Callable[[Path], None]) -> None:
-    """Make `target` hold exactly what `write(folder)` writes into a new folder, all at once:
-    the new folder is filled beside `target`, flushed to disk, then exchanged with it in one
-    atomic rename (Linux) or moved in with two renames, and the old one is removed. If writing
-    fails, `target` is left as it was.
+def _entries(folder: Path, subfolders: set[str]) -> Iterator[tuple[os.DirEntry, bool]]:
+    """The entries of `folder`, and those of its subfolders named in `subfolders` (with True:
+    inside one); a named subfolder itself is not listed."""
+    try:
+        for entry in list(os.scandir(folder)):
+            if entry.name in subfolders and entry.is_dir(follow_symlinks=False):
+                yield from ((inner, True) for inner in list(os.scandir(entry.path)))
+            else:
+                yield entry, False
+    except OSError as error:
+        raise ExperimentError(f"{display(folder)}: cannot read it ({reason(error)})") from None
+
+
+@contextmanager
+def staged_folder(target: Path, outputs: Iterable[str],
+                  folders: Iterable[str] = ()) -> Iterator[Path]:
+    """A new folder beside `target` to fill (yielded), which then replaces `target` all at
+    once: flushed to disk, exchanged with it in one atomic rename (Linux) or moved in with two
+    renames, and the old one removed. If the block fails or is interrupted, the new folder is
+    removed and `target` is left as it was. `outputs` and `folders` name what `target` may
+    hold (see `check_replaceable`, checked before and again just before the exchange).
 
     Raises:
-        WriteError: a file cannot be written (nothing is replaced).
-        ExperimentError: `target` cannot be replaced (see `check_replaceable`).
+        WriteError: the folder cannot be made or a file in it written (nothing is replaced).
+        ExperimentError: `target` cannot be replaced.
     """
-    outputs = list(outputs)
-    check_replaceable(target, outputs)
+    outputs, folders = list(outputs), list(folders)
+    check_replaceable(target, outputs, folders)
     parent = target.parent
     try:
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=TEMPORARY))
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp made it 0o700
     except OSError as error:
         raise WriteError(f"{display(target)}: cannot write ({reason(error)}); nothing was "
                          "replaced") from None
     try:
-        os.chmod(staging, 0o777 & ~umask())  # mkdtemp made it 0o700
-        write(staging)
+        yield staging
         fsync_folder(staging)
-        check_replaceable(target, outputs)  # it may have changed during the run
+        check_replaceable(target, outputs, folders)  # it may have changed meanwhile
         _swap(staging, target)
     except OSError as error:
         _remove(staging)
@@ -236,6 +251,19 @@ def replace_folder(target: Path, outputs: Iterable[str],
         raise
     _remove(staging)  # after an exchange it holds the old outputs
     fsync_folder(parent)
+
+
+def replace_folder(target: Path, outputs: Iterable[str],
+                   write: Callable[[Path], object]) -> None:
+    """Make `target` hold exactly what `write(folder)` writes into a new folder, all at once
+    (`staged_folder`).
+
+    Raises:
+        WriteError: a file cannot be written (nothing is replaced).
+        ExperimentError: `target` cannot be replaced (see `check_replaceable`).
+    """
+    with staged_folder(target, outputs) as folder:
+        write(folder)
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -75,7 +75,8 @@ RUN_OPTION = st.one_of(
     st.tuples(st.just("--out"), OUT),
     st.tuples(st.just("--format"), st.one_of(st.sampled_from(["parquet", "csv"]), TEXT)),
     st.tuples(st.just("--snapshot-every"), NUMBER),
-    st.sampled_from([("--no-events",), ("--profile",), ("--quiet",), ("--ste", "3"),
+    st.sampled_from([("--no-events",), ("--profile",), ("--quiet",), ("--stream-events",),
+                     ("--ste", "3"),
                      ("--Steps", "3"), ("-s",), ("--set",), ("--out",), ("--help",)]),
     st.tuples(TEXT),  # a stray argument
 )
@@ -108,7 +109,7 @@ GOOD_OPTION = st.one_of(
     st.tuples(st.just("--out"), st.sampled_from(["out", "out/deeper", "new run"])),
     st.tuples(st.just("--format"), st.sampled_from(["parquet", "csv"])),
     st.tuples(st.just("--snapshot-every"), st.sampled_from(["0", "1", "2"])),
-    st.sampled_from([("--no-events",), ("--quiet",)]),
+    st.sampled_from([("--no-events",), ("--quiet",), ("--stream-events",)]),
 )
 RUN_ARGV = st.one_of(
     st.lists(RUN_OPTION, max_size=5),

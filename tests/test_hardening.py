@@ -272,10 +272,11 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
     assert process.returncode in (0, 141)
 
 
-def test_an_interrupted_run_writes_nothing_and_says_so(tmp_path):
+@pytest.mark.parametrize("stream", [[], ["--stream-events"]])
+def test_an_interrupted_run_writes_nothing_and_says_so(tmp_path, stream):
     out = tmp_path / "run"
     process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--steps", "1000000",
-                                "--people", "50", "--out", str(out)],
+                                "--people", "50", "--out", str(out), *stream],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stderr.read(1)  # the progress bar: the run has started
     process.send_signal(signal.SIGINT)
