@@ -59,7 +59,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, grace: float = 10.0) -> int
         child = subprocess.Popen(
             server_command(host, port), env=env,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-        print(f"serving http://{host}:{port} (Ctrl-C stops)", flush=True)
+        shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+        print(f"serving http://{shown_host}:{port} (Ctrl-C stops)", flush=True)
         return child.wait()
     except _Stop as request:
         return 0 if request.signum == signal.SIGINT else 128 + request.signum
