@@ -70,6 +70,7 @@ class Summary:
     replicates: int = 0  # the fewest replicates of a condition
     warnings: tuple[str, ...] = field(default_factory=tuple)
     window_text: str = ""  # the window in words, when runs have windows of their own
+    report: tuple[str, ...] = ()  # the experiment's own metrics, printed beside HEADLINE
 
     def describe_window(self) -> str:
         """The window in words: "steps 301-600 of 600", or how the runs' windows vary."""
@@ -162,7 +163,8 @@ def summarize(folder: str | Path, baseline: str | None = None,
     window, window_text, unsettled = _window(runs, experiment)
     return Summary(pd.DataFrame(rows), pd.DataFrame(paired), description, len(runs),
                    len(store.failures()), codes, window, int(experiment["steps"]), replicates,
-                   tuple(warnings + unsettled), window_text)
+                   tuple(warnings + unsettled), window_text,
+                   tuple(experiment.get("report", ())))
 
 
 def _window(runs: pd.DataFrame, experiment: dict[str, Any]) -> tuple[tuple[int, int] | None,
@@ -214,9 +216,12 @@ def write_summary(summary: Summary, folder: str | Path) -> list[Path]:
     return written
 
 
-def format_summary(summary: Summary, metrics: tuple[str, ...] = HEADLINE) -> str:
+def format_summary(summary: Summary, metrics: tuple[str, ...] | None = None) -> str:
     """Plain text: warnings, what the numbers rest on (window, n, interval method, how each
-    metric is summarized), the estimates with intervals, then the paired differences."""
+    metric is summarized), the estimates with intervals, then the paired differences.
+    `metrics` default: the headline metrics and those the experiment names in `report`."""
+    if metrics is None:
+        metrics = HEADLINE + tuple(m for m in summary.report if m not in HEADLINE)
 
     def cell(mean: float, low: float, high: float) -> str:
         if np.isnan(low):

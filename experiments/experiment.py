@@ -55,6 +55,7 @@ class Experiment:
     warmup: float | None  # share of steps left out; None: MSER-5 finds the window per run
     baseline: str | None
     description: str = ""
+    report: tuple[str, ...] = ()  # metrics summarize prints beside its headline ones
     base: dict[str, Any] = field(default_factory=dict)
     levels: dict[str, list[Any]] = field(default_factory=dict)
     ranges: dict[str, Range] = field(default_factory=dict)
@@ -70,6 +71,7 @@ class Experiment:
         """The experiment a manifest recorded."""
         data = dict(data)
         data["ranges"] = {k: Range(**v) for k, v in data.get("ranges", {}).items()}
+        data["report"] = tuple(data.get("report", ()))
         return cls(**data)
 
 

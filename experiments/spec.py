@@ -19,6 +19,8 @@ convert it: `outside_option = [0, 0.5]` gives the levels 0.0 and 0.5. Every coun
     warmup = 0.5               # share of steps left out of the run summaries (default: each
                                # run's window starts after its transient, found by MSER-5)
     baseline = "hierarchy"     # condition label for paired differences (default: the first)
+    report = ["served", "utilization"]  # metrics summarize prints beside the headline ones
+                               # (every declared metric is summarized and written anyway)
 
     [base]                     # parameters for every run
     people = 300
@@ -62,11 +64,15 @@ from experiments.experiment import (
 )
 from model import PRESETS, Config, ConfigError
 from model.config import unknown_parameter
+from model.metrics import BY_NAME as _METRICS
+
+METRIC_NAMES = tuple(_METRICS)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "list")
 OUTPUTS = ("summary", "steps")
 _TOP_KEYS = ("experiment", "base", "factors", "settings")
-_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+               list: "an array"}
 
 Fail = Callable[[str, str], ExperimentError]
 
@@ -98,6 +104,7 @@ _HEAD: dict[str, _Key] = {
     "keep_every": _Key(int, 1, low=1, high=MAX_STEPS),
     "warmup": _Key(float, None, low=0.0, high=1.0),  # below `high`: see _head
     "baseline": _Key(str, None),
+    "report": _Key(list, []),  # names of declared metrics: see _report
 }
 
 
@@ -255,6 +262,7 @@ def _head(table: dict[str, Any], default_name: str, fail: Fail) -> dict[str, Any
     """The [experiment] table's values, typed and within their bounds."""
     head = {key: _head_value(table, key, spec, default_name, fail)
             for key, spec in _HEAD.items()}
+    head["report"] = _report(head["report"], fail)
     if head["warmup"] is not None and head["warmup"] >= 1.0:  # the window must hold a step
         raise fail("experiment.warmup", f"{head['warmup']!r} is out of range; allowed: [0, 1)")
     samples = head["samples"]
@@ -265,6 +273,17 @@ def _head(table: dict[str, Any], default_name: str, fail: Fail) -> dict[str, Any
                    "'sobol' needs (Sobol' sequences keep their convergence properties only "
                    f"then); allowed: a power of two >= 2, e.g. {nearest}")
     return head
+
+
+def _report(names: list[Any], fail: Fail) -> tuple[str, ...]:
+    """`report`: names of declared metrics (`model.metrics`), each once."""
+    for name in names:
+        if not isinstance(name, str) or name not in METRIC_NAMES:
+            raise fail("experiment.report", f"{shown(name)} is not a metric; allowed: "
+                       f"{', '.join(METRIC_NAMES)}")
+    if len(set(names)) < len(names):
+        raise fail("experiment.report", f"{shown(names)} names a metric twice")
+    return tuple(names)
 
 
 def _head_value(table: dict[str, Any], key: str, spec: _Key, default_name: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,7 +30,14 @@ from experiments import (
     summarize,
 )
 from experiments import task as task_module
-from experiments.analysis import bounds, draw_figures, format_summary, interval, write_summary
+from experiments.analysis import (
+    bounds,
+    draw_figures,
+    format_summary,
+    interval,
+    title,
+    write_summary,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,13 +69,16 @@ def runs_without_order(folder: Path) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- files and designs
-def test_the_governance_experiment_covers_every_preset():
+def test_the_governance_experiment_covers_every_preset_at_two_loads():
     from model import PRESETS
 
     experiment = load_experiment(ROOT / "experiments" / "governance.toml")
-    presets = {c.preset for c in conditions(experiment)}
-    assert presets == set(PRESETS)
-    assert experiment.replicates >= 30
+    conds = conditions(experiment)
+    assert {c.preset for c in conds} == set(PRESETS)
+    loads = {c.values["arrival_rate"] for c in conds}
+    assert len(loads) == 2 and all(len([c for c in conds if c.preset == p]) == 2
+                                   for p in PRESETS)
+    assert experiment.replicates >= 20 and experiment.warmup is None
 
 
 def test_grid_crosses_levels(tmp_path):
@@ -877,3 +888,31 @@ def test_each_baseline_keeps_its_own_paired_file(tmp_path):
     assert len(other) == 1 and other[0] in second.stdout
     table = pd.read_csv(out / other[0])
     assert set(table["baseline"]) == {"preset=hierarchy wip_doing=1"}
+
+
+def test_an_experiment_names_the_metrics_summarize_prints_beside_the_headline(tmp_path):
+    text = SMALL.replace('baseline = "hierarchy"', 'baseline = "hierarchy"\n'
+                         'report = ["served", "utilization"]')
+    run_sweep(load_experiment(write(tmp_path, text)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.report == ("served", "utilization")
+    header = format_summary(summary).splitlines()
+    assert any(title("served") in line and title("throughput") in line for line in header)
+    plain = SMALL.replace('name = "small"', 'name = "plain"')
+    run_sweep(load_experiment(write(tmp_path, plain, "plain.toml")), tmp_path / "plain",
+              workers=0, progress=False)
+    assert title("served") not in format_summary(summarize(tmp_path / "plain"))
+
+
+@pytest.mark.parametrize("report, message", [
+    ('["served", "nonsense"]', "experiment.report: 'nonsense' is not a metric; allowed: "),
+    ('["served", "served"]', "names a metric twice"),
+    ('"served"', "is not an array"),
+    ('[3]', "3 is not a metric"),
+])
+def test_a_report_of_unknown_metrics_is_refused_in_one_line(tmp_path, report, message):
+    text = SMALL.replace('baseline = "hierarchy"', f'baseline = "hierarchy"\nreport = {report}')
+    with pytest.raises(ExperimentError, match=re.escape(message)) as refused:
+        load_experiment(write(tmp_path, text))
+    assert "\n" not in str(refused.value)

@@ -378,3 +378,37 @@ def test_mesa_plot_component_works_and_space_component_needs_a_space(model):
     component = made[0] if isinstance(made, tuple) else made
     with pytest.raises(Exception, match="space"):
         solara.render(component(model), handle_error=False)
+
+
+def test_constellations_are_drawn_and_named_and_cards_show_item_parts():
+    """Issue #12 in the app: tribes of one constellation are joined on the network and named
+    in the table; a card of an item that needs several tribes says which part it is and which
+    tribe handed it off."""
+    m = app_model("constellation", people=200, seed=1, cross_tribe_share=0.5)
+    m.run(60)
+    of = views.tribe_constellations(m)
+    assert of, "no tribe federated in 60 steps"
+    sizes: dict[int, int] = {}
+    for c in of.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    links = views.network_figure(m).axes[0].collections[6]
+    # a star per constellation: one segment fewer than its tribes
+    assert len(links.get_segments()) == sum(size - 1 for size in sizes.values()) > 0
+    table = views.tribes_table(m).set_index("tribe")
+    for tribe, c in of.items():
+        assert table.loc[tribe, "constellation"] == f"C{c}"
+    assert (table["constellation"] == "none").sum() == len(table) - len(of)
+    items = m.board.items
+    handed = np.flatnonzero((items.part[: items.n] > 0) & (items.tribe[: items.n] >= 0)
+                            & np.isin(items.stage[: items.n], (1, 2, 3)))
+    assert len(handed)
+    row = int(handed[0])
+    text = views.card_text(items, row, 0.25)
+    assert text == (f"item {items.id[row]}: 25% done (part {items.part[row] + 1} of "
+                    f"{items.parts[row]}, from tribe {items.previous_tribe[row]})")
+    tribe = int(items.tribe[row])
+    column = {1: "ready", 2: "doing", 3: "review"}[int(items.stage[row])]
+    assert any(card.startswith(f"item {items.id[row]}:") and "part" in card
+               for card in views.board_columns(m, tribe)[column])
+    whole = np.flatnonzero(items.parts[: items.n] == 1)
+    assert views.card_text(items, int(whole[0]), 0.5) == f"item {items.id[whole[0]]}: 50% done"

@@ -61,8 +61,8 @@ def network_figure(model) -> Figure:
     active = p.active[:n]
     fig = reused_figure(model, "network", new_network_figure)
     ax = fig.axes[0]
-    ties, people, loose, leaders, value, innovation = ax.collections
-    assert isinstance(ties, LineCollection)
+    ties, people, loose, leaders, value, innovation, links = ax.collections
+    assert isinstance(ties, LineCollection) and isinstance(links, LineCollection)
     assert isinstance(people, PathCollection) and isinstance(loose, PathCollection)
     src = np.repeat(np.arange(n), p.tie_to.shape[1])
     dst = p.tie_to[:n].ravel()
@@ -86,6 +86,9 @@ def network_figure(model) -> Figure:
     for label in list(ax.texts):
         label.remove()
     members = active & affiliated
+    links.set_segments(constellation_links(
+        group_centres(pos[members], p.tribe[:n][members]) if members.any() else {},
+        tribe_constellations(model)))
     if members.any():
         # the largest tribes only: a label costs about 1.5 ms to draw, and hundreds of small
         # tribes' labels would cover the picture; the chart and table below name the rest
@@ -100,6 +103,26 @@ def network_figure(model) -> Figure:
     ax.set_xlim(-layout.extent, layout.extent)  # fixed, so that dots do not move on screen
     ax.set_ylim(-layout.extent, layout.extent)
     return fig
+
+
+def tribe_constellations(model) -> dict[int, int]:
+    """The constellation of each living tribe that is in one (issue #12's tribes of tribes)."""
+    living = model.tribes.living()
+    of = model.rules.federation.federated.constellation[living]
+    return {int(t): int(c) for t, c in zip(living, of, strict=True) if c >= 0}
+
+
+def constellation_links(centres: dict[int, tuple[float, float]],
+                        constellation_of: dict[int, int]) -> list[np.ndarray]:
+    """Line segments joining the centres of the tribes of each constellation: each tribe to
+    the constellation's first (lowest id) tribe, a star per constellation."""
+    hubs: dict[int, int] = {}
+    segments = []
+    for tribe in sorted(t for t in constellation_of if t in centres):
+        hub = hubs.setdefault(constellation_of[tribe], tribe)
+        if hub != tribe:
+            segments.append(np.array([centres[hub], centres[tribe]]))
+    return segments
 
 
 def group_centres(pos: np.ndarray, groups: np.ndarray) -> dict[int, tuple[float, float]]:
@@ -127,6 +150,8 @@ def new_network_figure() -> Figure:
     ax.scatter(empty[:, 0], empty[:, 1], s=14, marker="^", c="black", label="value champion")
     ax.scatter(empty[:, 0], empty[:, 1], s=14, marker="s", c="black",
                label="innovation champion")
+    ax.add_collection(LineCollection([], colors=[(0.55, 0.1, 0.55, 0.45)], linewidths=3,
+                                     label="constellation (tribes joined)"))
     ax.legend(loc="upper right", fontsize=FONT - 2, frameon=False,
               title=f"colour: tribe; number: tribe id\n(the {LABELLED} largest)",
               title_fontsize=FONT - 2)
@@ -150,6 +175,7 @@ def tribes_table(model) -> pd.DataFrame:
     """Living tribes, largest first, in words and rounded numbers: size, leader, age, purpose
     (its three strongest themes with their weights), items done, the board, division."""
     frame = model.tribes_frame(living_only=True)
+    constellations = tribe_constellations(model)
     weights = frame[[f"purpose_{k}" for k in range(model.cfg.themes)]].to_numpy()
     top = np.argsort(-weights, axis=1, kind="stable")[:, :3]
     purpose = [", ".join(f"theme {k} ({row[k]:.2f})" for k in ks)
@@ -165,14 +191,21 @@ def tribes_table(model) -> pd.DataFrame:
                                    zip(frame["ready"], frame["doing"], frame["review"],
                                        strict=True)],
         "division (0-1)": frame["division"].round(2).to_numpy(),
+        "constellation": [_constellation_name(constellations.get(int(t)))
+                          for t in frame["tribe"]],
     })
     return table.sort_values(["size", "tribe"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _constellation_name(constellation: int | None) -> str:
+    return "none" if constellation is None else f"C{constellation}"
 
 
 THEMES_NOTE = ("Themes are the model's abstract purpose themes, numbered from 0; a purpose is "
                "a unit-length vector over them, and the weights are its largest components. "
                "Division is the spread of members' passions around the purpose (section 3.2 of "
-               "docs/ODD.md).")
+               "docs/ODD.md). A constellation (C and its id) is a tribe of tribes (section "
+               "3.9).")
 
 
 def tribes_figure(table: pd.DataFrame, top: int = 15) -> Figure:
@@ -217,8 +250,20 @@ def board_columns(model, tribe: int) -> dict[str, list[str]]:
         stage = int(items.stage[row])
         if stage in names:
             done = 1 - max(float(items.remaining[row]), 0.0) / float(items.effort[row])
-            cards[names[stage]].append(f"item {items.id[row]}: {done:.0%} done")
+            cards[names[stage]].append(card_text(items, row, done))
     return cards
+
+
+def card_text(items, row: int, done: float) -> str:
+    """An item's card: its id and progress; for a part of an item that needs several tribes,
+    which part, and the tribe that handed it off."""
+    text = f"item {items.id[row]}: {done:.0%} done"
+    parts = int(items.parts[row])
+    if parts > 1:
+        text += f" (part {int(items.part[row]) + 1} of {parts}"
+        previous = int(items.previous_tribe[row])
+        text += f", from tribe {previous})" if previous >= 0 else ")"
+    return text
 
 
 def wip_limits(model) -> dict[int, int] | None:
