@@ -169,19 +169,43 @@ def replicate_seeds(experiment: Experiment) -> list[int]:
             for child in children]
 
 
+PARENT = "parent"
+
+
+def parents(conditions: pd.DataFrame) -> dict[str, str]:
+    """Each condition's parent: the condition whose settings (the factors it sets) are a proper
+    subset of its own, with the same values, and the most of them; itself if there is none."""
+    factors = [c for c in conditions.columns if c not in ("condition", "label")]
+    ordered = conditions.sort_values("condition")
+    settings = {row.label: {f: str(getattr(row, f)) for f in factors
+                            if not pd.isna(getattr(row, f))}
+                for row in ordered.itertuples(index=False)}
+    found = {}
+    for label, own in settings.items():
+        candidates = [(len(other), other_label) for other_label, other in settings.items()
+                      if len(other) < len(own) and other.items() <= own.items()]
+        found[label] = max(candidates, key=lambda c: c[0])[1] if candidates else label
+    return found
+
+
 def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, str], str]:
     """The baseline condition of every condition, and a description of the choice.
 
     `wanted` may be a condition's label (one baseline for all), or a factor level ("hierarchy"
     or "preset=hierarchy"): then each condition is compared with the condition that differs
     only in that factor, set to that level (a factor a condition does not set matches only
-    another condition that does not set it). None: the first condition.
+    another condition that does not set it). `PARENT` ("parent", for ablations in a `list`
+    design): each condition is compared with the condition that sets the most of its settings,
+    to the same values, and nothing else (a condition without one is its own baseline). None:
+    the first condition.
 
     Raises:
         ExperimentError: `wanted` names no condition or factor level, or a condition has no
             counterpart at that level.
     """
     labels = conditions.sort_values("condition")["label"].tolist()
+    if wanted == PARENT and wanted not in labels:
+        return parents(conditions), "each condition's parent (the same settings but one change)"
     if wanted is None or wanted in labels:
         base = labels[0] if wanted is None else wanted
         return dict.fromkeys(labels, base), base

@@ -916,3 +916,44 @@ def test_a_report_of_unknown_metrics_is_refused_in_one_line(tmp_path, report, me
     with pytest.raises(ExperimentError, match=re.escape(message)) as refused:
         load_experiment(write(tmp_path, text))
     assert "\n" not in str(refused.value)
+
+
+def test_parent_baselines_pair_each_ablation_with_its_unchanged_condition(tmp_path):
+    from experiments.designs import baselines, conditions_table
+
+    experiment = load_experiment(ROOT / "experiments" / "ablations.toml")
+    found, _ = baselines(conditions_table(conditions(experiment)), "parent")
+    for label, parent in found.items():
+        own, base = set(label.split()), set(parent.split())
+        # the parent sets the preset and the load and nothing else; the change is the rest
+        assert {s.split("=")[0] for s in base} == {"preset", "arrival_rate"} and base <= own
+    assert sum(label == parent for label, parent in found.items()) == 8  # 4 presets x 2 loads
+    text = """
+[experiment]
+name = "ablate"
+steps = 20
+replicates = 2
+seed = 3
+design = "list"
+baseline = "parent"
+[base]
+people = 40
+[[settings]]
+preset = "matrix"
+[[settings]]
+preset = "matrix"
+switch_cost = 0.0
+[[settings]]
+preset = "hierarchy"
+[[settings]]
+preset = "hierarchy"
+work = "pull"
+"""
+    run_sweep(load_experiment(write(tmp_path, text)), tmp_path / "out", workers=0,
+              progress=False)
+    paired = summarize(tmp_path / "out").paired.query("metric == 'throughput'")
+    by = dict(zip(paired["label"], paired["baseline"], strict=True))
+    assert by == {"preset=matrix": "preset=matrix",
+                  "preset=matrix switch_cost=0": "preset=matrix",
+                  "preset=hierarchy": "preset=hierarchy",
+                  "preset=hierarchy work=pull": "preset=hierarchy"}
