@@ -12,6 +12,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
+from model.metrics import metric  # noqa: E402
 from viz import components as views  # noqa: E402
 from viz.layout import StableLayout, layout_for  # noqa: E402
 
@@ -162,7 +163,9 @@ def test_figures_have_a_unit_on_every_axis_and_readable_text(model):
     for ax in series.axes + tribes.axes:
         assert ax.get_ylabel(), f"{ax.get_title()}: no unit on the y axis"
         assert ax.get_title()
-    assert [ax.get_xlabel() for ax in series.axes[3:]] == ["step"] * 3
+    assert [ax.get_xlabel() for ax in series.axes[6:]] == ["step"] * 3
+    titles = [ax.get_title() for ax in series.axes]
+    assert all(metric(name).label in titles for name in ("arrived", "served", "utilization"))
     assert tribes.axes[0].get_xlabel() == "tribe"
     for fig in (series, tribes, views.network_figure(model)):
         texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()]

@@ -37,8 +37,10 @@ EVENT_VERBS = {"joined": "joined", "left": "left", "leader_changed": "now leads"
                "exited": "left the organization", "hired": "was hired"}
 FEED_SKIPS = ("conflict",)  # one per divided tribe and step: they would crowd out the rest
 
-# The headline metrics (titles, units and summaries come from their declarations)
-HEADLINE = ("throughput", "lead_time", "wip", "retention", "engagement", "tribes")
+# The headline metrics (titles, units and summaries come from their declarations): the
+# outcomes, and beside them the regime they come from (is demand or capacity the limit?)
+HEADLINE = ("throughput", "arrived", "served", "utilization", "lead_time", "wip", "retention",
+            "engagement", "tribes")
 
 
 def tribe_colour(tribe_ids: np.ndarray) -> np.ndarray:
@@ -387,11 +389,11 @@ def paired_time_series_figure(key, models, labels) -> Figure:
 def new_time_series_figure(lines: int = 1, labels=(None,)) -> Figure:
     """The empty time-series figure: a panel per headline metric with a unit on each axis,
     `lines` lines per panel."""
-    fig = Figure(figsize=(9, 5.2))
+    fig = Figure(figsize=(9, 7.2))
     # fixed margins: tight_layout would cost more than drawing the lines
-    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.1, top=0.9 if lines > 1 else 0.94,
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.07, top=0.92 if lines > 1 else 0.95,
                         wspace=0.38, hspace=0.42)
-    axes = fig.subplots(2, 3, sharex=True).ravel()
+    axes = fig.subplots(3, 3, sharex=True).ravel()
     colours = ("tab:blue", "tab:orange")
     for ax, column in zip(axes, HEADLINE, strict=True):
         for k in range(lines):
@@ -404,7 +406,7 @@ def new_time_series_figure(lines: int = 1, labels=(None,)) -> Figure:
         # tick labels are most of matplotlib's drawing time: a few per axis
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(4))
-    for ax in axes[3:]:
+    for ax in axes[6:]:
         ax.set_xlabel("step", fontsize=FONT)
     if lines > 1:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=lines,
