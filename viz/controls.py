@@ -1,4 +1,4 @@
-"""The sidebar's settings: a preset, the six governance policies and the central parameters.
+"""The sidebar's settings: a preset, the governance policies and the central parameters.
 
 Every default, allowed value, meaning and group comes from `model.Config`; the app adds only
 how wide a slider is (Config allows e.g. up to ten million people) and a short label. A
@@ -18,7 +18,7 @@ import solara
 from model import DEFAULT_PRESET, PRESETS, Config
 from model.policy import POLICY_KINDS, policy_names
 
-POLICIES = POLICY_KINDS  # membership, leadership, purpose, work, conflict, hiring
+POLICIES = POLICY_KINDS  # each concern's policy, from the registry
 
 # The parameters the sensitivity experiment (experiments/sensitivity.toml) varies, plus the
 # size of the organization: the ones the ODD's throughput and retention questions turn on.
@@ -32,13 +32,18 @@ CENTRAL: tuple[tuple[str, str, float, float, float], ...] = (
     ("consider_rate", "Reconsider membership (per step)", 0.0, 1.0, 0.05),
     ("outside_option", "Outside option (jobs elsewhere)", 0.0, 1.0, 0.05),
     ("passion_drift", "Passion drift toward purpose", 0.0, 0.05, 0.001),
+    ("cross_tribe_share", "Share of items needing several tribes", 0.0, 1.0, 0.05),
+    ("handoff_cost", "Cost of a hand-off between distant tribes", 0.0, 2.0, 0.05),
+    ("rivalry", "Rivalry: contests that become conflicts", 0.0, 1.0, 0.05),
+    ("objective_weight", "Leaders' weight on formal objectives", 0.0, 1.0, 0.05),
 )
 
 # Config's groups (the concern that declares each parameter), in the order the ODD describes
 # them, with a heading each
 GROUP_TITLES = {"population": "Population", "market": "Market", "work": "Work and flow",
                 "membership": "Membership", "exit": "Leaving the organization",
-                "orient": "Orientation"}
+                "orient": "Orientation", "handoff": "Work across tribes",
+                "intertribe": "Conflict between tribes", "objectives": "Formal objectives"}
 
 SEED_RANGE = (0, 999)
 
@@ -122,8 +127,8 @@ def model_settings(model) -> Settings:
 
 @solara.component
 def SettingsPanel(settings: solara.Reactive[Settings], title: str = ""):
-    """The preset, the six policy selects and the central parameters, each showing its value
-    and whether it differs from the preset."""
+    """The preset, a policy select per governance concern and the central parameters, each
+    showing its value and whether it differs from the preset."""
     current = settings.value
     config = current.config()
     prefix = f"{title} " if title else ""
