@@ -111,8 +111,8 @@ def seek(m: ReferenceOrganization) -> None:
             related.append((tribe, other, other.constellation))
     room = {c: max(cfg.constellation_max - len(c.tribes), 0) for c in m.constellations
             if c.alive}
-    for tribe, _, target in sorted((r for r in related if r[2] is not None),
-                                   key=lambda r: r[0].tribe_id):
+    joining = [(tribe, target) for tribe, _, target in related if target is not None]
+    for tribe, target in sorted(joining, key=lambda r: r[0].tribe_id):
         if float(tribe.purpose @ target.purpose) >= cfg.federate_threshold and room[target] > 0:
             room[target] -= 1
             target.add(tribe)
@@ -155,7 +155,7 @@ def lead(m: ReferenceOrganization) -> None:
         elif policy == "rotating":
             due = not kept or m.clock - c.leader_since >= cfg.rotation_period
             lottery = {p: float(m.rng.random()) for p in candidates}
-            if kept:
+            if kept and incumbent is not None:
                 lottery[incumbent] = -1.0
             chosen = first_best(candidates, lottery.__getitem__) if due else incumbent
         else:  # distributed: no single leader

@@ -4,6 +4,7 @@ column names and their order are those of `model.metrics.METRICS`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,6 +15,7 @@ from numerics.stats import gini
 if TYPE_CHECKING:
     from reference.organization import ReferenceOrganization
     from reference.person import RefPerson
+    from reference.tribe import RefTribe
 
 # step-table column -> event kind whose count in the step it reports
 EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
@@ -22,14 +24,13 @@ EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                  "intertribe_conflicts": "intertribe_conflict"}
 
 
-def mean(values: list[float], empty: float = 0.0) -> float:
+def mean(values: Sequence[float], empty: float = 0.0) -> float:
     """The mean of `values` (`empty` if there are none)."""
     return sum(values) / len(values) if values else empty
 
 
 def measure(m: ReferenceOrganization) -> dict[str, float]:
-    """`step` and every metric of `model.metrics.METRICS` for the current step, in the same
-    order."""
+    """`step` and every metric of `model.metrics.METRICS` for the current step, in order."""
     cfg = m.cfg
     staff = m.staff
     headcount = len(staff)
@@ -132,23 +133,25 @@ def sorting(affiliated: list[RefPerson]) -> dict[str, float]:
     if count < 2:
         return {"alignment_original": 0.0, "alignment_baseline": 0.0,
                 "similarity_within": 0.0, "similarity_between": 0.0}
-    by_tribe: dict[object, list[RefPerson]] = {}
+    by_tribe: dict[RefTribe, list[RefPerson]] = {}
     for p in affiliated:
+        assert p.tribe is not None
         by_tribe.setdefault(p.tribe, []).append(p)
-    passion_sum = sum(p.passion for p in affiliated)
+    zero = np.zeros_like(affiliated[0].passion)
+    passion_sum = sum((p.passion for p in affiliated), zero)
     squares = sum(float(p.passion @ p.passion) for p in affiliated)
-    purposes = sum(len(members) * tribe.purpose for tribe, members in by_tribe.items())
+    purposes = sum((len(members) * tribe.purpose for tribe, members in by_tribe.items()), zero)
     within = pairs_within = 0.0
     for members in by_tribe.values():
-        tribe_sum = sum(p.passion for p in members)
+        tribe_sum = sum((p.passion for p in members), zero)
         within += float(tribe_sum @ tribe_sum) - sum(float(p.passion @ p.passion)
                                                      for p in members)
         pairs_within += len(members) * (len(members) - 1)
     everyone = float(passion_sum @ passion_sum) - squares
     pairs_between = count * (count - 1) - pairs_within
     return {
-        "alignment_original": mean([float(p.passion_origin @ p.tribe.purpose)
-                                    for p in affiliated]),
+        "alignment_original": mean([float(p.passion_origin @ tribe.purpose)
+                                    for tribe, members in by_tribe.items() for p in members]),
         "alignment_baseline": float(passion_sum @ purposes) / (count * count),
         "similarity_within": within / pairs_within if pairs_within else 0.0,
         "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,

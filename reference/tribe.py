@@ -369,9 +369,9 @@ class RefTribe(mesa.Agent):
 
     def item_capacity(self) -> float:
         """Items per step I could finish at the effort of this step's work if I always had
-        work (ODD §3.10, `capacity`): the lesser of my work capacity, each item taking its mean effort plus the
-        expected rework, and my review capacity (none for a tribe of one), rework's second
-        review included."""
+        work (ODD §3.10, `capacity`): the lesser of my work capacity, each item taking its
+        mean effort plus the expected rework, and my review capacity (none for a tribe of one),
+        rework's second review included."""
         cfg = self.model.cfg
         rework_chance = cfg.rework_rate * (1.0 - self.quality)
         if rework_chance >= 1.0:
