@@ -173,6 +173,11 @@ METRICS: tuple[Metric, ...] = (
            "living tribe took over", "steps", "mean"),
     _share("gini_contribution", "Gini of contribution", "Gini coefficient of active people's "
            "cumulated contribution", "final"),
+    # the people side (issue #13)
+    Metric("memberships_mean", "memberships", "mean number of tribes an active person belongs "
+           "to", "tribes", "mean", 0.0, math.inf),
+    _share("leader_quality", "leader quality", "mean leader quality of living tribes (0 for a "
+           "tribe without leadership)"),
 )
 
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
@@ -258,7 +263,7 @@ def measure(s: State, rules: Rules) -> None:
         "headcount": headcount,
         "retention": retention(s),
         "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
-        "alignment": float(p.alignment[:n][affiliated].mean()) if affiliated.any() else 0.0,
+        "alignment": mean_alignment(s, affiliated),
         "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
         "tribes": len(living),
         "tribe_size_mean": float(sizes.mean()) if len(sizes) else 0.0,
@@ -267,6 +272,10 @@ def measure(s: State, rules: Rules) -> None:
         "switches": new.get(("joined", "switch"), 0),
         "exits_total": s.events.counts["exited"] - s.exits_before,
         "gini_contribution": gini(p.contribution_total[:n][active]),
+        "memberships_mean": (float(p.count_memberships()[active].mean()) if headcount
+                             else 0.0),
+        "leader_quality": (float(tribes.leader_quality[living].mean()) if len(living)
+                           else 0.0),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
@@ -288,20 +297,32 @@ def _within_bounds(metric: Metric, value: float) -> float:
     return value
 
 
+def mean_alignment(s: State, affiliated: np.ndarray) -> float:
+    """Mean alignment of affiliated people with their tribe's purpose (of every membership,
+    when people may belong to several tribes)."""
+    p = s.people
+    if not affiliated.any():
+        return 0.0
+    if p.width == 1:
+        return float(p.alignment[: p.n][affiliated].mean())
+    flat, _, _ = p.pairs()
+    return float(p.flat("alignment_m")[flat].mean())
+
+
 def sorting(s: State) -> dict[str, float]:
     """How much people have sorted themselves by passion into tribes, among the affiliated:
     the mean passion similarity (cosine) of two members of the same tribe and of two people
     in different tribes, from tribe sums of the (unit) passions: the sum over pairs i != j of
     p_i . p_j within a tribe is |sum p|^2 - n; the expected alignment if people were
     shuffled among the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the
-    alignment of their passions at hire with their tribe's purpose."""
+    alignment of their passions at hire with their tribe's purpose. A person in several tribes
+    counts once per membership."""
     p, tribes = s.people, s.tribes
-    members = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] >= 0))
+    _, members, t = p.pairs()  # people who left belong to no tribe
     count = len(members)
     if count < 2:
         return {"similarity_within": 0.0, "similarity_between": 0.0,
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
-    t = p.tribe[members]
     ones = np.ones(count, np.float32)
     living = tribes.living()  # only: rows of ended tribes must not change a sum's rounding
     sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)[living]

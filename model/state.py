@@ -72,7 +72,8 @@ class State:
         self.cfg = cfg
         self.rng = rng
         self.clock = 0
-        self.people = People(cfg.people, cfg.themes, cfg.domains, cfg.tie_slots)
+        self.people = People(cfg.people, cfg.themes, cfg.domains, cfg.tie_slots,
+                             cfg.max_memberships)
         self.tribes = Tribes(max(16, cfg.people // 4), cfg.themes, cfg.domains)
         self.communities = Communities(cfg.interest_threshold, cfg.practice_threshold)
         self.market = Market(rng, cfg)
@@ -90,17 +91,29 @@ class State:
         self.min_drop = MIN_DROP
 
     # ------------------------------------------------------------------ membership
-    def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str) -> None:
-        """Put `persons` (distinct) in tribes `to` (-1: none), logging who left and joined.
+    def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str,
+             leaving: np.ndarray | int | None = None) -> None:
+        """Change one membership of each of `persons`: their membership in tribe `leaving`
+        becomes one in tribe `to` (-1: they leave it), logging who left and joined.
+
+        `leaving` None is the person's primary tribe (their only one when a person holds one
+        membership); -1 is a free slot: the person joins `to` beside their other tribes. A
+        person not in `leaving` is skipped; a person already in `to` through another membership
+        only leaves `leaving`. `persons` are distinct, unless `leaving` names different tribes
+        of one person.
 
         Tribe sizes follow at once; what a mover perceives of their new tribe's purpose is
         known at once; columns declared per membership go back to their fill value, and roles
-        a mover held in the tribe they left are vacated.
+        a mover held in the tribe they left are vacated. A person's memberships stay in the
+        first slots (a membership left makes room by moving the later ones up).
         """
         p, tribes = self.people, self.tribes
         persons = np.asarray(persons, dtype=np.int64)
         target = (np.full(len(persons), to, dtype=np.int32) if np.ndim(to) == 0
                   else np.asarray(to, dtype=np.int32))
+        if p.width > 1:
+            self._move_membership(persons, target, detail, leaving)
+            return
         old = p.tribe[persons]
         changed = old != target
         persons, old, new = persons[changed], old[changed], target[changed]
@@ -119,6 +132,82 @@ class State:
         for table in (p, *p.attached):
             for column in table.per_membership:
                 table.array(column.name)[persons] = column.fill
+        self._vacate_roles(persons, old)
+
+    def _move_membership(self, persons: np.ndarray, target: np.ndarray, detail: str,
+                         leaving: np.ndarray | int | None) -> None:
+        """`move` when a person may hold several memberships."""
+        p, tribes = self.people, self.tribes
+        block = p.memberships[persons]
+        row = np.arange(len(persons))
+        if leaving is None:
+            slot = np.zeros(len(persons), dtype=np.int64)
+            valid = np.ones(len(persons), dtype=bool)
+        else:
+            wanted = (np.full(len(persons), leaving, dtype=np.int32) if np.ndim(leaving) == 0
+                      else np.asarray(leaving, dtype=np.int32))
+            hit = block == wanted[:, None]  # -1: the first free slot (filled slots come first)
+            valid = hit.any(axis=1)
+            slot = hit.argmax(axis=1)
+        old = block[row, slot]
+        # a person already in the target through another membership only leaves this one
+        twice = (target >= 0) & (target != old) & (block == target[:, None]).any(axis=1)
+        # and so does a second move of one person into the same tribe in this call
+        key = persons * (tribes.n + 1) + np.maximum(target, -1) + 1
+        order = np.lexsort((row, key))
+        repeated = np.zeros(len(persons), dtype=bool)
+        repeated[order[1:]] = (key[order[1:]] == key[order[:-1]]) & (target[order[1:]] >= 0)
+        new = np.where(twice | repeated, NO_TRIBE, target).astype(np.int32)
+        changed = valid & (old != new)
+        persons, slot, old, new = persons[changed], slot[changed], old[changed], new[changed]
+        if len(persons) == 0:
+            return
+        out = old >= 0
+        self.events.add(self.clock, "left", persons[out], old[out], target[changed][out],
+                        detail)
+        into = new >= 0
+        self.events.add(self.clock, "joined", persons[into], new[into], old[into], detail)
+        p.memberships[persons, slot] = new
+        np.subtract.at(tribes.size, old[out], 1)
+        np.add.at(tribes.size, new[into], 1)
+        p.joined_m[persons, slot] = self.clock
+        p.alignment_m[persons, slot] = np.where(
+            new >= 0, row_dot(p.passion[persons], tribes.purpose[np.maximum(new, 0)]), 0.0)
+        for table in (p, *p.attached):
+            for column in table.per_membership:
+                values = table.array(column.name)
+                if values.ndim == 2:
+                    values[persons, slot] = column.fill
+                else:
+                    values[persons] = column.fill
+        self._vacate_roles(persons, old)
+        if (~into).any():
+            self._close_up(np.unique(persons[~into]))
+
+    def _close_up(self, persons: np.ndarray) -> None:
+        """Keep each person's memberships in the first slots: the later ones move up into a
+        slot left, in order, with every per-membership column; the freed slots hold fill
+        values (but the primary slot of someone in no tribe, which keeps when they left)."""
+        p = self.people
+        block = p.memberships[persons]
+        order = np.argsort(block < 0, axis=1, kind="stable")
+        moved = (order != np.arange(p.width)).any(axis=1)
+        persons, order = persons[moved], order[moved]
+        if len(persons) == 0:
+            return
+        for table in (p, *p.attached):
+            for column in table.columns.values():
+                if column.shape[:1] != ("memberships",):
+                    continue
+                values = table.array(column.name)
+                values[persons] = np.take_along_axis(values[persons], order, axis=1)
+                block = values[persons]
+                block[p.memberships[persons] < 0] = column.fill
+                values[persons] = block
+
+    def _vacate_roles(self, persons: np.ndarray, old: np.ndarray) -> None:
+        """Roles the movers held in the tribes they left are vacated."""
+        tribes = self.tribes
         left = old >= 0
         held = np.maximum(old, 0)
         for table in (tribes, *tribes.attached):
@@ -128,7 +217,14 @@ class State:
 
     def leave_all(self, persons: np.ndarray, detail: str) -> None:
         """`persons` leave their tribes and belong to none."""
-        self.move(persons, NO_TRIBE, detail)
+        p = self.people
+        if p.width == 1:
+            self.move(persons, NO_TRIBE, detail)
+            return
+        persons = np.asarray(persons, dtype=np.int64)
+        for slot in range(p.width - 1, -1, -1):  # the last first: nothing moves up
+            held = persons[p.memberships[persons, slot] >= 0]
+            self.move(held, NO_TRIBE, detail, leaving=p.memberships[held, slot])
 
     def create_tribes(self, purposes: np.ndarray, origin: Origin,
                       parents: np.ndarray | None = None, overhead: float = 0.0) -> np.ndarray:
@@ -143,9 +239,12 @@ class State:
         p, tribes = self.people, self.tribes
         ending = np.zeros(tribes.n, dtype=bool)
         ending[ids] = True
-        members = p.members()
-        members = members[ending[p.tribe[members]]]
-        self.leave_all(members, detail)
+        _, members, tribe = p.pairs()
+        gone = ending[tribe]
+        if p.width == 1:
+            self.leave_all(members[gone], detail)
+        else:
+            self.move(members[gone], NO_TRIBE, detail, leaving=tribe[gone])
         self.board.release(ending, self.clock)
         tribes.alive[ids] = False
         tribes.ended[ids] = self.clock
@@ -154,18 +253,21 @@ class State:
 
     # ------------------------------------------------------------------ co-members
     def index_members(self) -> None:
-        """Rebuild the membership index from the people's tribes."""
+        """Rebuild the membership index from the people's memberships."""
         p = self.people
-        self.index = group_order(p.tribe[: p.n] + 1, self.tribes.n + 1)
+        tribes = p.tribe[: p.n] if p.width == 1 else p.memberships[: p.n].ravel()
+        self.index = group_order(tribes + 1, self.tribes.n + 1)
 
-    def comembers(self, persons: np.ndarray) -> np.ndarray:
-        """A random co-member of each person's tribe, from the membership index (-1 if none:
-        unaffiliated, alone, drew themselves, or the draw has moved since the index was
-        built)."""
+    def comembers(self, flat: np.ndarray) -> np.ndarray:
+        """A random co-member of each membership's tribe, from the membership index, as a
+        membership (flat index, `People.pairs`; -1 if none: unaffiliated, alone, drew
+        themselves, or the draw has moved since the index was built). With one membership per
+        person, memberships are the people's rows."""
         order, start, count = self.index
-        uniform = self.rng.random(len(persons))
-        peers: np.ndarray = kernels.comembers(persons, self.people.tribe, order, start, count,
-                                              uniform)
+        uniform = self.rng.random(len(flat))
+        p = self.people
+        tribes = p.tribe if p.width == 1 else p.memberships.reshape(-1)
+        peers: np.ndarray = kernels.comembers(flat, tribes, order, start, count, uniform)
         return peers
 
     # ------------------------------------------------------------------ compaction

@@ -91,25 +91,39 @@ def founder_fit(s: State, rules: Rules, persons: np.ndarray, cofound_alignment: 
 
 
 def observe(s: State, rules: Rules) -> None:
-    """Tribes perceive their skill profile and load; each person perceives their fit; tribes
-    perceive their division; the membership index is rebuilt."""
-    p, tribes, items = s.people, s.tribes, s.board.items
+    """Tribes perceive their skill profile and load; each person perceives their fit in each of
+    their tribes (and a person in several, their effort-weighted fit); tribes perceive their
+    division; the membership index is rebuilt."""
+    p, tribes, items, cfg = s.people, s.tribes, s.board.items, s.cfg
     open_rows = np.flatnonzero((items.stage[: items.n] == READY)
                                | (items.stage[: items.n] == DOING))
     open_effort = np.bincount(items.tribe[open_rows], weights=items.remaining[open_rows],
                               minlength=tribes.n)[: tribes.n]
-    tribes.perceive(p, open_effort, s.cfg.load_horizon)
-    members = p.members()
+    flat, members, tribe = p.pairs()
+    shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+    tribes.perceive(p, open_effort, cfg.load_horizon, shares)
     # people who left keep what they last perceived: their state stops when they leave
     loose = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0))
-    p.fit[loose] = s.cfg.unaffiliated_fit
+    p.fit[loose] = cfg.unaffiliated_fit
     p.alignment[loose] = 0.0
     p.skill_use[loose] = 0.0
     p.belonging[loose] = 0.0
-    fit, alignment, skill_use, belonging = fit_in(s, rules, members, p.tribe[members])
-    p.fit[members] = fit
-    p.alignment[members] = alignment
-    p.skill_use[members] = skill_use
-    p.belonging[members] = belonging
+    fit, alignment, skill_use, belonging = fit_in(s, rules, members, tribe)
+    if shares is None:
+        p.fit[members] = fit
+        p.alignment[members] = alignment
+        p.skill_use[members] = skill_use
+        p.belonging[members] = belonging
+        p.fit_m[members, 0] = fit
+    else:
+        p.flat("fit_m")[flat] = fit
+        p.flat("alignment_m")[flat] = alignment
+        p.flat("skill_use_m")[flat] = skill_use
+        p.flat("belonging_m")[flat] = belonging
+        # effort shares by fit follow this step's fits
+        shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+        assert shares is not None
+        weighted = np.bincount(members, weights=fit * shares, minlength=p.n)
+        p.fit[np.unique(members)] = weighted[np.unique(members)]
     tribes.assess_division(p)
     s.index_members()

@@ -196,15 +196,34 @@ class Push(WorkPolicy):
         board.move(backlog[accept], DOING, s.clock, chosen[accept])
 
 
-def effort_capacity(s: State, policy: WorkPolicy) -> np.ndarray:
-    """Each tribe's capacity in effort per step at its members' current engagement:
-    C_t = E_t k_t eta_t (0 for a tribe without members)."""
+def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.ndarray
+                  ) -> np.ndarray:
+    """Effort each membership (`People.pairs`) puts into its tribe's work this step:
+    e'_i = e_i (1 - min(overhead_t, 1)); a person in several tribes gives each its share of
+    their effort, less what switching between the tribes costs:
+    (1 - min(membership_cost (k_i - 1), switch_loss_max)) with k_i tribes."""
     p, tribes, cfg = s.people, s.tribes, s.cfg
+    effort: np.ndarray = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[tribe], 1.0))
+    if p.width > 1:
+        shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+        assert shares is not None
+        extra = p.count_memberships(members) - 1
+        juggling = 1.0 - np.minimum(cfg.membership_cost * extra, cfg.switch_loss_max)
+        effort = effort * (shares * juggling).astype(np.float32)
+    return effort
+
+
+def effort_capacity(s: State, policy: WorkPolicy, effort: np.ndarray | None = None,
+                    tribe: np.ndarray | None = None) -> np.ndarray:
+    """Each tribe's capacity in effort per step from its memberships' `effort` (by default
+    `member_effort` at the members' current engagement): C_t = E_t k_t eta_t (0 for a tribe
+    without members)."""
+    tribes, cfg = s.tribes, s.cfg
     nt = tribes.n
-    members = p.members()
-    t = p.tribe[members]
-    effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
-    total_effort = np.bincount(t, weights=effort, minlength=nt)
+    if effort is None or tribe is None:
+        flat, members, tribe = s.people.pairs()
+        effort = member_effort(s, flat, members, tribe)
+    total_effort = np.bincount(tribe, weights=effort, minlength=nt)
     per_capita = 1.0 / (1.0 + cfg.coordination_cost * np.maximum(tribes.size[:nt] - 1, 0))
     capacity: np.ndarray = total_effort * per_capita * policy.record.effectiveness[:nt]
     return capacity
@@ -279,12 +298,11 @@ def work(s: State, rules: Rules) -> None:
     p, tribes, board, cfg = s.people, s.tribes, s.board, s.cfg
     record = rules.work.record
     n, nt = p.n, tribes.n
-    members = p.members()
-    t = p.tribe[members]
-    effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
+    flat, members, t = p.pairs()
+    effort = member_effort(s, flat, members, t)
     total_effort = np.bincount(t, weights=effort, minlength=nt)
     size = tribes.size[:nt]
-    capacity = effort_capacity(s, rules.work)
+    capacity = effort_capacity(s, rules.work, effort, t)
     tribes.capacity[:nt] = capacity
     profile = kernels.group_weighted_sum(members, t, p.skill, effort, nt)
     profile /= np.maximum(total_effort, 1e-12)[:, None]
@@ -315,8 +333,12 @@ def work(s: State, rules: Rules) -> None:
                            out=np.zeros((nt, cfg.domains)), where=d[:, None] > 0)
     unit = np.divide(capacity * multitask, total_effort, out=np.zeros(nt),
                      where=total_effort > 0)
+    shared = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
     contribution = np.zeros(n, dtype=np.float32)
-    contribution[members] = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
+    if p.width == 1:
+        contribution[members] = shared
+    else:
+        contribution[:] = np.bincount(members, weights=shared, minlength=n)[:n]
     p.contribution[:n] = contribution
     p.contribution_total[:n] += contribution
     active = p.active[:n]  # the reputation of people who left stays as they left it
@@ -327,10 +349,18 @@ def work(s: State, rules: Rules) -> None:
                                    + 0.2 * mean_needs[working]).astype(np.float32)
     innovate(s, rules)
 
-    worker = members[working[t]]
+    worker = flat[working[t]]
     peer = s.comembers(worker)
     together = peer >= 0
-    p.work_together(worker[together], peer[together], cfg.tie_growth, cfg.tie_decay)
+    if p.width == 1:
+        p.work_together(worker[together], peer[together], cfg.tie_growth, cfg.tie_decay)
+    else:  # each tribe's work, one membership slot at a time: a slot's workers are distinct
+        p.work_together(worker[:0], peer[:0], cfg.tie_growth, cfg.tie_decay)
+        slot = worker % p.width
+        for k in range(p.width):
+            pick = together & (slot == k)
+            p.work_together(p.person_of(worker[pick]), p.person_of(peer[pick]),
+                            cfg.tie_growth, 0.0)
 
 
 def flow(s: State, rules: Rules) -> None:
