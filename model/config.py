@@ -28,6 +28,7 @@ from model.rules.hiring import HiringParams
 from model.rules.leadership import LeadershipParams
 from model.rules.lifecycle import LifecycleParams
 from model.rules.membership import MembershipParams
+from model.rules.opportunism import OpportunismParams
 from model.rules.orient import OrientParams
 from model.rules.purpose import PurposeParams
 from model.rules.work import WorkParams
@@ -40,13 +41,14 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    PopulationParams, MarketParams, FitParams, OrientParams, ExitParams, LifecycleParams)
+    OpportunismParams, PopulationParams, MarketParams, FitParams, OrientParams, ExitParams,
+    LifecycleParams)
 
 
 @dataclass(frozen=True)
 class Config(LifecycleParams, ExitParams, OrientParams, FitParams, MarketParams,
-             PopulationParams, HiringParams, ConflictParams, WorkParams, PurposeParams,
-             LeadershipParams, MembershipParams):
+             PopulationParams, OpportunismParams, HiringParams, ConflictParams, WorkParams,
+             PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
 
     Attributes:

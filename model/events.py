@@ -12,10 +12,10 @@ from numpy.typing import ArrayLike
 from numerics.table import Table
 
 EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
-               "pivoted", "conflict", "exited", "hired")
-# events whose `other` is a person (the previous leader, the person a hire replaces); in the
-# others it is a tribe
-OTHER_IS_PERSON = frozenset({"leader_changed", "hired"})
+               "pivoted", "conflict", "exited", "hired", "rejected", "sanctioned")
+# events whose `other` is a person (the previous leader, the person a hire replaces, the peer
+# who reviewed, the one who sanctioned); in the others it is a tribe
+OTHER_IS_PERSON = frozenset({"leader_changed", "hired", "rejected", "sanctioned"})
 LATEST_KEPT = 64  # chunks kept at hand after a flush, for `latest`
 
 Chunk = tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]

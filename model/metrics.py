@@ -178,6 +178,13 @@ METRICS: tuple[Metric, ...] = (
            "to", "tribes", "mean", 0.0, math.inf),
     _share("leader_quality", "leader quality", "mean leader quality of living tribes (0 for a "
            "tribe without leadership)"),
+    Metric("opportunists_caught", "opportunists caught", "items peers rejected because they "
+           "caught their author's opportunism in the step", "items/step", "mean"),
+    Metric("opportunism_cost", "opportunism cost", "effort opportunists cost their tribes in "
+           "the step: effort they kept back, and effort to redo the items they were caught on",
+           "effort/step", "mean"),
+    Metric("review_effort", "review effort", "effort peers spent reviewing in the step (taken "
+           "from their next step's work)", "effort/step", "mean"),
 )
 
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
@@ -276,6 +283,9 @@ def measure(s: State, rules: Rules) -> None:
                              else 0.0),
         "leader_quality": (float(tribes.leader_quality[living].mean()) if len(living)
                            else 0.0),
+        "opportunists_caught": rules.sanction.counts.caught,
+        "opportunism_cost": rules.sanction.counts.shirked + rules.sanction.counts.rework,
+        "review_effort": rules.sanction.counts.reviewing,
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}

@@ -17,6 +17,7 @@ FORMAL: dict[str, str] = {
     "work": "pull",
     "conflict": "arbitration",
     "hiring": "replace",
+    "sanction": "leader",
 }
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -29,6 +30,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "push",
         "conflict": "arbitration",
         "hiring": "replace",
+        "sanction": "leader",
     },
     # Formal units with appointed leaders, plus voluntary communities: people may propose moves
     # and found tribes, which management approves some of the time; purposes are co-created.
@@ -39,6 +41,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "arbitration",
         "hiring": "replace",
+        "sanction": "leader",
     },
     # Voluntary tribes around purposes, leaders recognized by peers, purposes co-created and
     # pivoted after poor results, Kanban pull, and exit as the answer to lasting conflict.
@@ -49,6 +52,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "exit",
         "hiring": "replace",
+        "sanction": "exclude",
     },
     # Voluntary roles, no single leader (roles distributed), objections settled by consent.
     "holacracy": {
@@ -58,6 +62,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "work": "pull",
         "conflict": "consent",
         "hiring": "replace",
+        "sanction": "peers",
     },
 }
 

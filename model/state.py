@@ -10,6 +10,9 @@ back into the model.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,6 +36,29 @@ if TYPE_CHECKING:
 EMPTY = np.empty(0, dtype=np.int64)
 # a compaction drops rows once at least this many are unused (and as many as those in use)
 MIN_DROP = 1024
+
+
+# the random streams of concerns whose draws must not change the model's one stream (traits
+# drawn at hire, draws of mechanisms that are off by default): keys of `State.stream`
+STREAMS = 0x1513
+
+
+@dataclass
+class Conditions:
+    """The conditions the organization works under this step, as the pressure phase sets them
+    (`model.rules.pressure`): neutral unless a shock is active.
+
+    Attributes:
+        demand: factor on the arrival rate (a surge above 1, a slump below).
+        outside: factor on the outside option (a boom above 1, a collapse below).
+        hiring_frozen: leavers are not replaced.
+        active: the names of the shocks active this step.
+    """
+
+    demand: float = 1.0
+    outside: float = 1.0
+    hiring_frozen: bool = False
+    active: list[str] = field(default_factory=list)
 
 
 class Archiver(Protocol):
@@ -89,6 +115,29 @@ class State:
         self.dissolved: list[np.ndarray] = []  # ids of the tribes dropped by each compaction
         self.archive: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.min_drop = MIN_DROP
+        self.conditions = Conditions()
+        # called with the rows of every new hire (traits that rules keep about people)
+        self.hire_hooks: list[Callable[[State, np.ndarray], None]] = []
+        self._streams: dict[int, np.random.Generator] = {}
+
+    def stream(self, key: int) -> np.random.Generator:
+        """The random stream of a concern (`key`), independent of the model's one generator:
+        drawing from it never changes that generator's draws. It is derived from the model's
+        seed (its SeedSequence, with a spawn key of its own), so a seed still fixes the run."""
+        generator = self._streams.get(key)
+        if generator is None:
+            bits = self.rng.bit_generator
+            seed = getattr(bits, "seed_seq", None)
+            if isinstance(seed, np.random.SeedSequence):
+                child = np.random.SeedSequence(seed.entropy,
+                                               spawn_key=(*seed.spawn_key, STREAMS, key),
+                                               pool_size=seed.pool_size)
+            else:  # a generator without a seed sequence: derive one from its state
+                digest = hashlib.sha256(repr(bits.state).encode()).digest()
+                child = np.random.SeedSequence([int.from_bytes(digest[:8], "little"),
+                                                STREAMS, key])
+            generator = self._streams[key] = np.random.Generator(np.random.PCG64(child))
+        return generator
 
     # ------------------------------------------------------------------ membership
     def move(self, persons: np.ndarray, to: np.ndarray | int, detail: str,
@@ -296,7 +345,7 @@ class State:
         """Replace old rows of table `name` by their new rows in every column that refers to
         it (-1 for a dropped row)."""
         for table in (self.people, *self.people.attached, self.tribes, *self.tribes.attached,
-                      self.board.items):
+                      self.board.items, *self.board.items.attached):
             for column in table.references:
                 if column.refers != name:
                     continue
@@ -311,3 +360,7 @@ class State:
     def attach_to_tribes(self, table: Table) -> None:
         """Make a rule's own per-tribe table grow with the tribes."""
         self.tribes.attach(table)
+
+    def attach_to_items(self, table: Table) -> None:
+        """Make a rule's own per-item table grow (and shrink) with the work items."""
+        self.board.items.attach(table)

@@ -77,9 +77,11 @@ def test_every_declared_parameter_is_read(kind, name, parameter):
     """A declared parameter changes the run of the policy that declares it (so declarations
     are not stale)."""
     # a regime where every mechanism acts: people reconsider and leave, poor steps happen
-    # (pivots), review is slow enough for its column to fill up
+    # (pivots), review is slow enough for its column to fill up, peers review and catch
+    # opportunists
     settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "history_steps": 0,
-                "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05}
+                "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05,
+                "opportunist_share": 0.3, "review_by": "peers"}
     value = 0.0 if parameter in settings else another_value(parameter)
     base = Organization(rng=5, people=120, **settings).run(120)
     changed = Organization(rng=5, people=120, **{**settings, parameter: value}).run(120)

@@ -12,6 +12,7 @@ uses and its group of parameters:
     conflict     conflict within a tribe and its resolution
     work         effort, Kanban flow, and how work reaches the tribes (pull, push)
     hiring       replacing leavers
+    opportunism  who serves themselves; peer review that can reject; sanctions
 
 `Rules` is the set of policies chosen for a run.
 """
@@ -30,6 +31,7 @@ from model.rules import (
     leadership,
     lifecycle,
     membership,
+    opportunism,
     orient,
     purpose,
     work,
@@ -38,6 +40,7 @@ from model.rules.conflict import ConflictPolicy
 from model.rules.hiring import HiringPolicy
 from model.rules.leadership import LeadershipPolicy
 from model.rules.membership import MembershipPolicy
+from model.rules.opportunism import SanctionPolicy
 from model.rules.purpose import PurposePolicy
 from model.rules.work import WorkPolicy
 
@@ -48,10 +51,11 @@ if TYPE_CHECKING:
 # the contract every policy of a concern implements
 _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
-    "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy}
+    "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
+    "sanction": SanctionPolicy}
 
 __all__ = ["Rules", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
-           "membership", "orient", "purpose", "work"]
+           "membership", "opportunism", "orient", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Rules:
     work: WorkPolicy
     conflict: ConflictPolicy
     hiring: HiringPolicy
+    sanction: SanctionPolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

@@ -33,6 +33,7 @@ import numpy as np
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
+from model.rules import opportunism
 from numerics import kernels
 from numerics.groups import group_argmax
 from numerics.rows import row_dot
@@ -213,6 +214,39 @@ def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.nda
     return effort
 
 
+def effort_left(s: State, rules: Rules, flat: np.ndarray, members: np.ndarray,
+                tribe: np.ndarray) -> np.ndarray | None:
+    """The share of each membership's effort that the person's other duties leave for the
+    tribe's items this step (reviews and sanctions last step); None when nothing takes any."""
+    left = opportunism.effort_load(s, rules, members)
+    return left
+
+
+def attribute_work(s: State, tribe: np.ndarray, worked: np.ndarray, item_tribe: np.ndarray
+                   ) -> np.ndarray:
+    """Which item each membership (`People.pairs` order, tribe `tribe`) works on this step:
+    members take their tribe's items being worked on (`worked`, on boards `item_tribe`) in
+    turn, member k (in membership order) the ((k + step) mod d_t)-th in row order; -1 where the
+    tribe has none. Deterministic: it draws nothing."""
+    nt = s.tribes.n
+    if len(tribe) == 0:
+        return np.empty(0, dtype=np.int64)
+    d = np.bincount(item_tribe, minlength=nt)[:nt]
+    members_of = np.bincount(tribe, minlength=nt)[:nt]
+    member_start = np.concatenate([[0], np.cumsum(members_of)[:-1]])
+    order = np.argsort(tribe, kind="stable")
+    rank = np.empty(len(tribe), dtype=np.int64)
+    rank[order] = np.arange(len(tribe)) - member_start[tribe[order]]
+    item_start = np.concatenate([[0], np.cumsum(d)[:-1]])
+    item_order = np.argsort(item_tribe, kind="stable")
+    has = d[tribe] > 0
+    k = np.where(has, (rank + s.clock) % np.maximum(d[tribe], 1), 0)
+    chosen: np.ndarray = np.where(
+        has, worked[item_order[np.minimum(item_start[tribe] + k, max(len(worked) - 1, 0))]]
+        if len(worked) else -1, -1)
+    return chosen
+
+
 def effort_capacity(s: State, policy: WorkPolicy, effort: np.ndarray | None = None,
                     tribe: np.ndarray | None = None) -> np.ndarray:
     """Each tribe's capacity in effort per step from its memberships' `effort` (by default
@@ -299,7 +333,17 @@ def work(s: State, rules: Rules) -> None:
     record = rules.work.record
     n, nt = p.n, tribes.n
     flat, members, t = p.pairs()
+    rules.sanction.counts = opportunism.ReviewCounts()
     effort = member_effort(s, flat, members, t)
+    left = effort_left(s, rules, flat, members, t)
+    if left is not None:
+        effort = effort * left
+    shirk = opportunism.shirking(s, rules, members)  # effort opportunists keep for themselves
+    withheld = None
+    if shirk is not None:
+        withheld = effort * shirk
+        effort = effort - withheld
+        rules.sanction.counts.shirked = float(withheld.sum())
     total_effort = np.bincount(t, weights=effort, minlength=nt)
     size = tribes.size[:nt]
     capacity = effort_capacity(s, rules.work, effort, t)
@@ -333,7 +377,8 @@ def work(s: State, rules: Rules) -> None:
                            out=np.zeros((nt, cfg.domains)), where=d[:, None] > 0)
     unit = np.divide(capacity * multitask, total_effort, out=np.zeros(nt),
                      where=total_effort > 0)
-    shared = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
+    skill_match = kernels.mixed_dot(p.skill, members, mean_needs, t)
+    shared = effort * unit[t] * skill_match
     contribution = np.zeros(n, dtype=np.float32)
     if p.width == 1:
         contribution[members] = shared
@@ -342,12 +387,23 @@ def work(s: State, rules: Rules) -> None:
     p.contribution[:n] = contribution
     p.contribution_total[:n] += contribution
     active = p.active[:n]  # the reputation of people who left stays as they left it
-    p.reputation[:n][active] += (contribution[active]
+    credit = contribution
+    if withheld is not None:  # credit claimed for the effort kept back
+        claimed = np.bincount(members, weights=withheld * unit[t] * skill_match, minlength=n)
+        credit = (contribution + claimed[:n]).astype(np.float32)
+    p.reputation[:n][active] += (credit[active]
                                  - cfg.reputation_decay * p.reputation[:n][active])
     working = d > 0
     tribes.demand[:nt][working] = (0.8 * tribes.demand[:nt][working]
                                    + 0.2 * mean_needs[working]).astype(np.float32)
     innovate(s, rules)
+
+    if cfg.review_by == "peers":  # who worked on which item, for review by particular peers
+        working_on = attribute_work(s, t, worked, it)
+        authored = np.flatnonzero(working_on >= 0)
+        # the first member (in membership order) to take an item is its author
+        first = np.unique(working_on[authored], return_index=True)[1]
+        rules.sanction.authorship.author[working_on[authored[first]]] = members[authored[first]]
 
     worker = flat[working[t]]
     peer = s.comembers(worker)
@@ -390,6 +446,8 @@ def flow(s: State, rules: Rules) -> None:
         board.reviewed_step += len(reviewed)
         sent_back = rng.random(len(reviewed)) < rework_chance(s, rules.work)[
             items.tribe[reviewed]]
+        if cfg.review_by == "peers":  # particular peers review; they may catch opportunists
+            sent_back |= opportunism.review(s, rules, reviewed, sent_back)
         board.rework(reviewed[sent_back], cfg.rework_effort)
         done = reviewed[~sent_back]
         t = items.tribe[done]
