@@ -21,6 +21,7 @@ from model.parameters import Params, did_you_mean
 from model.policy import policy_names
 from model.population import PopulationParams
 from model.presets import DEFAULT_PRESET, PRESETS
+from model.rules.competence import CompetenceParams
 from model.rules.conflict import ConflictParams
 from model.rules.exit import ExitParams
 from model.rules.fit import FitParams
@@ -41,13 +42,13 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    OpportunismParams, PopulationParams, MarketParams, FitParams, OrientParams, ExitParams,
+    OpportunismParams, CompetenceParams, PopulationParams, MarketParams, FitParams, OrientParams, ExitParams,
     LifecycleParams)
 
 
 @dataclass(frozen=True)
 class Config(LifecycleParams, ExitParams, OrientParams, FitParams, MarketParams,
-             PopulationParams, OpportunismParams, HiringParams, ConflictParams, WorkParams,
+             PopulationParams, CompetenceParams, OpportunismParams, HiringParams, ConflictParams, WorkParams,
              PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
 

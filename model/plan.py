@@ -17,6 +17,7 @@ import numpy as np
 
 from model import frames, market, metrics
 from model.rules import (
+    competence,
     conflict,
     exit,
     fit,
@@ -64,6 +65,7 @@ PLAN: tuple[Phase, ...] = (
     Phase("decide", "membership", membership.decide),
     Phase("decide", "exit", exit.decide),
     Phase("decide", "leadership", leadership.decide),
+    Phase("decide", "development", competence.develop),
     Phase("decide", "life cycle", lifecycle.decide),
     Phase("decide", "purpose", purpose.decide),
     Phase("decide", "conflict", conflict.decide),

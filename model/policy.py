@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from model.config import Config
     from model.state import State
 
-POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring", "sanction")
+POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring", "sanction",
+                "development")
 
 _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KINDS}
 

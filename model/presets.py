@@ -18,6 +18,7 @@ FORMAL: dict[str, str] = {
     "conflict": "arbitration",
     "hiring": "replace",
     "sanction": "leader",
+    "development": "none",
 }
 
 PRESETS: dict[str, dict[str, object]] = {

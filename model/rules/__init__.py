@@ -13,6 +13,7 @@ uses and its group of parameters:
     work         effort, Kanban flow, and how work reaches the tribes (pull, push)
     hiring       replacing leavers
     opportunism  who serves themselves; peer review that can reject; sanctions
+    competence   leaders' competences (IOHAI) and how leaders develop them
 
 `Rules` is the set of policies chosen for a run.
 """
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from model.policy import Policy, policy_class
 from model.rules import (
+    competence,
     conflict,
     exit,
     fit,
@@ -36,6 +38,7 @@ from model.rules import (
     purpose,
     work,
 )
+from model.rules.competence import DevelopmentPolicy
 from model.rules.conflict import ConflictPolicy
 from model.rules.hiring import HiringPolicy
 from model.rules.leadership import LeadershipPolicy
@@ -52,9 +55,9 @@ if TYPE_CHECKING:
 _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
     "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
-    "sanction": SanctionPolicy}
+    "sanction": SanctionPolicy, "development": DevelopmentPolicy}
 
-__all__ = ["Rules", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
+__all__ = ["Rules", "competence", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
            "membership", "opportunism", "orient", "purpose", "work"]
 
 
@@ -69,6 +72,7 @@ class Rules:
     conflict: ConflictPolicy
     hiring: HiringPolicy
     sanction: SanctionPolicy
+    development: DevelopmentPolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

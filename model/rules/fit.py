@@ -85,7 +85,7 @@ def founder_fit(s: State, rules: Rules, persons: np.ndarray, cofound_alignment: 
     belonging = 1.0 - np.exp(-weight / cfg.belonging_scale)
     total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
     fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
-           + cfg.w_leader * rules.leadership.founder_quality(s, persons)) / total
+           + cfg.w_leader * rules.leadership.founder_quality(s, rules, persons)) / total
     clipped: np.ndarray = np.clip(fit, 0.0, 1.0)
     return clipped
 

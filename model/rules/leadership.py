@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
+from model.rules import competence
 from numerics.rows import matvec
 from numerics.table import Column, Table
 
@@ -87,7 +88,7 @@ class LeadershipPolicy(Policy):
         self.reputation_ref = 1.0
 
     @abstractmethod
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Choose, keep or remove the leaders of the living tribes."""
 
     def overhead(self) -> float:
@@ -101,32 +102,39 @@ class LeadershipPolicy(Policy):
         self.reputation_ref = (float(p.reputation[: p.n][active].mean()) + 1e-6
                                if active.any() else 1.0)
 
-    def person_quality(self, s: State, persons: np.ndarray, tribe_ids: np.ndarray
-                       ) -> np.ndarray:
+    def person_quality(self, s: State, rules: Rules, persons: np.ndarray,
+                       tribe_ids: np.ndarray) -> np.ndarray:
         """How good each person is at leading the matching tribe: alignment with it times
-        relative reputation."""
+        relative reputation (standing), or, with `competence_weight` w > 0, alignment times
+        (1 - w) standing + w competence (`model.rules.competence`)."""
         p = s.people
         reputation = p.reputation[persons]
         alignment = (p.alignment[persons] if p.width == 1
                      else p.in_tribe("alignment_m", persons, tribe_ids))
-        quality: np.ndarray = alignment * reputation / (reputation + self.reputation_ref)
+        if s.cfg.competence_weight == 0:
+            quality: np.ndarray = alignment * reputation / (reputation + self.reputation_ref)
+            return quality
+        standing = reputation / (reputation + self.reputation_ref)
+        quality = alignment * competence.weigh(s, rules, persons, standing)
         return quality
 
-    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+    def founder_quality(self, s: State, rules: Rules, persons: np.ndarray) -> np.ndarray:
         """The quality each person would have leading a tribe around their own passion
-        (alignment 1): r / (r + r_ref)."""
+        (alignment 1): r / (r + r_ref), weighed with competence if it counts."""
         reputation = s.people.reputation[persons]
         quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        if s.cfg.competence_weight > 0:
+            quality = competence.weigh(s, rules, persons, quality)
         return quality
 
-    def assess(self, s: State) -> None:
+    def assess(self, s: State, rules: Rules) -> None:
         """Leader quality of every living tribe: Q of its leader (0 without one); an ended
         tribe keeps the quality it ended with."""
         tribes = s.tribes
         living = tribes.living()
         leader = tribes.leader[living]
         tribes.leader_quality[living] = np.where(
-            leader >= 0, self.person_quality(s, np.maximum(leader, 0), living), 0.0)
+            leader >= 0, self.person_quality(s, rules, np.maximum(leader, 0), living), 0.0)
 
     def install(self, s: State, tribe_ids: np.ndarray, leaders: np.ndarray) -> None:
         """Make `leaders` the leaders of `tribe_ids`, logging each real change."""
@@ -156,10 +164,11 @@ class Emergent(LeadershipPolicy):
 
     params = ("endorse_sample", "leader_hysteresis")
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Update endorsements, count them, and let challengers take over.
 
-        Standing g_i = r_i (0.5 + 0.5 a_i). Each member meets `endorse_sample` random
+        Standing g_i = r_i (0.5 + 0.5 a_i) (times the competence peers perceive, if it counts:
+        `model.rules.competence.perceived`). Each member meets `endorse_sample` random
         co-members and backs one whose standing beats that of the person they back; the most
         recognized member takes over a tribe without a leader, or when their recognition
         exceeds the incumbent's times (1 + `leader_hysteresis`).
@@ -182,11 +191,19 @@ class Emergent(LeadershipPolicy):
             backed_at = np.maximum(backed, 0) * p.width + np.maximum(slot, 0)
         backed = np.where(valid, backed, NOBODY)
         best = np.where(valid, standing[np.maximum(backed_at, 0)], -np.inf)
+        seen = s.cfg.competence_weight > 0
+        if seen:  # as peers perceive the competence of the one they back
+            best = np.where(valid, best * competence.perceived(s, rules, np.maximum(backed, 0)),
+                            -np.inf)
         for _ in range(cfg.endorse_sample):
             peer = s.comembers(flat)
-            better = (peer >= 0) & (standing[np.maximum(peer, 0)] > best)
+            judged = standing[np.maximum(peer, 0)]
+            if seen:
+                judged = judged * competence.perceived(s, rules, p.person_of(np.maximum(peer,
+                                                                                         0)))
+            better = (peer >= 0) & (judged > best)
             backed[better] = p.person_of(peer[better])
-            best[better] = standing[peer[better]]
+            best[better] = judged[better]
             backed_at[better] = peer[better]
         endorses[flat] = backed
         # recognition: members of the tribe backing each membership
@@ -209,7 +226,7 @@ class Appointed(LeadershipPolicy):
     """Management appoints the most skilled member of a leaderless tribe; the leader stays
     until they leave the tribe."""
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Fill vacancies with the member of highest skill (then tenure)."""
         p, tribes = s.people, s.tribes
         living = tribes.living()
@@ -227,7 +244,7 @@ class Rotating(LeadershipPolicy):
 
     params = ("rotation_period",)
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Rotate where the term is over or the post is vacant (never to the same person)."""
         p, tribes = s.people, s.tribes
         living = tribes.living()
@@ -258,21 +275,14 @@ class Distributed(LeadershipPolicy):
         """Role governance meetings cost `role_overhead` of everyone's effort."""
         return self.cfg.role_overhead
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Remove any single leader (roles replace the post)."""
         tribes = s.tribes
         living = tribes.living()
         led = living[tribes.leader[living] >= 0]
         self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
 
-    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
-        """The quality each person would have leading a tribe around their own passion
-        (alignment 1): r / (r + r_ref)."""
-        reputation = s.people.reputation[persons]
-        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
-        return quality
-
-    def assess(self, s: State) -> None:
+    def assess(self, s: State, rules: Rules) -> None:
         """Mean quality of the value and innovation champions of every living tribe."""
         tribes = s.tribes
         living = tribes.living()
@@ -281,7 +291,8 @@ class Distributed(LeadershipPolicy):
         for role in (tribes.value_champion, tribes.innovation_champion):
             holder = role[living]
             has = holder >= 0
-            total += np.where(has, self.person_quality(s, np.maximum(holder, 0), living), 0.0)
+            total += np.where(has, self.person_quality(s, rules, np.maximum(holder, 0), living),
+                              0.0)
             holders += has
         tribes.leader_quality[living] = np.divide(total, holders, out=np.zeros_like(total),
                                                   where=holders > 0)
@@ -307,5 +318,5 @@ def decide(s: State, rules: Rules) -> None:
     """Leadership overhead for this step; champions; the policy chooses leaders; quality."""
     s.tribes.overhead[: s.tribes.n] = rules.leadership.overhead()
     pick_champions(s)
-    rules.leadership.select(s)
-    rules.leadership.assess(s)
+    rules.leadership.select(s, rules)
+    rules.leadership.assess(s, rules)

@@ -145,7 +145,7 @@ def test_fit_and_leadership_are_per_membership():
     # as a leader of each tribe, the person's quality is their alignment with that tribe
     p.reputation[person] = 5.0
     rules = m.rules.leadership
-    quality = rules.person_quality(s, np.array([person, person]), np.array([0, 1]))
+    quality = rules.person_quality(s, m.rules, np.array([person, person]), np.array([0, 1]))
     assert quality[0] > 0.5 and quality[1] == pytest.approx(0.0, abs=1e-6)
 
 
