@@ -71,7 +71,7 @@ def test_those_who_lead_develop_their_competences_as_the_policy_says(rule):
                                              + rate * (1 - before[name][leaders]), rel=1e-5)
         assert np.array_equal(now[others], before[name][others])
     # training costs the trainees' effort in this step's work; learning by leading is free
-    flat, members, _ = m.people.pairs()
+    _, members, _ = m.people.pairs()
     left = competence.training_left(m.state, m.rules, members)
     if rule == "training":
         assert left is not None
