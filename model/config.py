@@ -31,6 +31,7 @@ from model.rules.lifecycle import LifecycleParams
 from model.rules.membership import MembershipParams
 from model.rules.opportunism import OpportunismParams
 from model.rules.orient import OrientParams
+from model.rules.passion import PassionParams
 from model.rules.purpose import PurposeParams
 from model.rules.work import WorkParams
 
@@ -42,12 +43,13 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    OpportunismParams, CompetenceParams, PopulationParams, MarketParams, FitParams, OrientParams, ExitParams,
+    OpportunismParams, CompetenceParams, PopulationParams, MarketParams, FitParams, OrientParams,
+    PassionParams, ExitParams,
     LifecycleParams)
 
 
 @dataclass(frozen=True)
-class Config(LifecycleParams, ExitParams, OrientParams, FitParams, MarketParams,
+class Config(LifecycleParams, ExitParams, PassionParams, OrientParams, FitParams, MarketParams,
              PopulationParams, CompetenceParams, OpportunismParams, HiringParams, ConflictParams, WorkParams,
              PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.

@@ -12,7 +12,8 @@ from numpy.typing import ArrayLike
 from numerics.table import Table
 
 EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
-               "pivoted", "conflict", "exited", "hired", "rejected", "sanctioned")
+               "pivoted", "conflict", "exited", "hired", "rejected", "sanctioned",
+               "life_pivot")
 # events whose `other` is a person (the previous leader, the person a hire replaces, the peer
 # who reviewed, the one who sanctioned); in the others it is a tribe
 OTHER_IS_PERSON = frozenset({"leader_changed", "hired", "rejected", "sanctioned"})

@@ -18,6 +18,7 @@ from agents.person import ExitReason
 from model.rules.work import item_capacity
 from model.window import steady_window, truncation
 from numerics import kernels
+from numerics.rows import row_dot
 from numerics.stats import gini
 
 if TYPE_CHECKING:
@@ -185,6 +186,11 @@ METRICS: tuple[Metric, ...] = (
            "effort/step", "mean"),
     Metric("review_effort", "review effort", "effort peers spent reviewing in the step (taken "
            "from their next step's work)", "effort/step", "mean"),
+    _share("intensity", "passion intensity", "mean intensity of active people's passion"),
+    _share("passion_change", "passion change", "mean of 1 - p . p0 over active people: how far "
+           "passions moved from those at hire (drift, discovery, pivots in life)"),
+    Metric("life_pivots", "life pivots", "people whose passion pivoted in life in the step",
+           "people/step", "mean"),
 )
 
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
@@ -193,7 +199,7 @@ BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
 _EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                   "dissolved": "dissolved", "splits": "split", "merges": "merged",
                   "pivots": "pivoted", "conflicts": "conflict",
-                  "leader_changes": "leader_changed"}
+                  "leader_changes": "leader_changed", "life_pivots": "life_pivot"}
 
 
 def metric(name: str) -> Metric:
@@ -286,6 +292,11 @@ def measure(s: State, rules: Rules) -> None:
         "opportunists_caught": rules.sanction.counts.caught,
         "opportunism_cost": rules.sanction.counts.shirked + rules.sanction.counts.rework,
         "review_effort": rules.sanction.counts.reviewing,
+        "intensity": (float(rules.discovery.passions.intensity[:n][active].mean()) if headcount
+                      else 0.0),
+        "passion_change": (float(1.0 - row_dot(p.passion[:n][active],
+                                                p.passion_origin[:n][active]).mean())
+                           if headcount else 0.0),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}

@@ -26,6 +26,7 @@ from model.rules import (
     lifecycle,
     membership,
     orient,
+    passion,
     purpose,
     work,
 )
@@ -62,6 +63,7 @@ PLAN: tuple[Phase, ...] = (
     Phase("observe", "fit", fit.observe),
     Phase("observe", "standing", leadership.observe_standing),
     Phase("orient", "engagement, learning, drift", orient.orient),
+    Phase("orient", "passions", passion.discover),
     Phase("decide", "membership", membership.decide),
     Phase("decide", "exit", exit.decide),
     Phase("decide", "leadership", leadership.decide),

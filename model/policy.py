@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from model.state import State
 
 POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring", "sanction",
-                "development")
+                "development", "discovery")
 
 _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KINDS}
 

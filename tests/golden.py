@@ -33,7 +33,7 @@ TABLES = ("steps", "events", "people", "tribes")
 # was: a fresh table may have these besides the recorded ones (`tests/test_golden.py`)
 ADDED: dict[str, set[str]] = {
     "steps": {"memberships_mean", "leader_quality", "opportunists_caught", "opportunism_cost",
-              "review_effort"},
+              "review_effort", "intensity", "passion_change", "life_pivots"},
     "events": set(),
     "people": set(),
     "tribes": set(),

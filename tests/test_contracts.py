@@ -81,7 +81,8 @@ def test_every_declared_parameter_is_read(kind, name, parameter):
     # opportunists
     settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "history_steps": 0,
                 "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05,
-                "opportunist_share": 0.3, "review_by": "peers", "competence_weight": 0.5}
+                "opportunist_share": 0.3, "review_by": "peers", "competence_weight": 0.5,
+                "intensity_mean": 0.6}
     value = 0.0 if parameter in settings else another_value(parameter)
     base = Organization(rng=5, people=120, **settings).run(120)
     changed = Organization(rng=5, people=120, **{**settings, parameter: value}).run(120)

@@ -14,6 +14,7 @@ uses and its group of parameters:
     hiring       replacing leavers
     opportunism  who serves themselves; peer review that can reject; sanctions
     competence   leaders' competences (IOHAI) and how leaders develop them
+    passion      intensity of passion; discovery and pivots in life
 
 `Rules` is the set of policies chosen for a run.
 """
@@ -35,6 +36,7 @@ from model.rules import (
     membership,
     opportunism,
     orient,
+    passion,
     purpose,
     work,
 )
@@ -44,6 +46,7 @@ from model.rules.hiring import HiringPolicy
 from model.rules.leadership import LeadershipPolicy
 from model.rules.membership import MembershipPolicy
 from model.rules.opportunism import SanctionPolicy
+from model.rules.passion import DiscoveryPolicy
 from model.rules.purpose import PurposePolicy
 from model.rules.work import WorkPolicy
 
@@ -55,10 +58,11 @@ if TYPE_CHECKING:
 _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
     "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
-    "sanction": SanctionPolicy, "development": DevelopmentPolicy}
+    "sanction": SanctionPolicy, "development": DevelopmentPolicy,
+    "discovery": DiscoveryPolicy}
 
 __all__ = ["Rules", "competence", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
-           "membership", "opportunism", "orient", "purpose", "work"]
+           "membership", "opportunism", "orient", "passion", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Rules:
     hiring: HiringPolicy
     sanction: SanctionPolicy
     development: DevelopmentPolicy
+    discovery: DiscoveryPolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

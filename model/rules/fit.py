@@ -22,6 +22,7 @@ import numpy as np
 
 from model.kanban import DOING, READY
 from model.parameters import Params, param
+from model.rules import passion
 
 if TYPE_CHECKING:
     from model.rules import Rules
@@ -59,9 +60,16 @@ def fit_in(s: State, rules: Rules, persons: np.ndarray, tribe_ids: np.ndarray
     alignment, skill_use, tie_weight = s.people.fit_terms(persons, tribe_ids, tribes)
     belonging = 1.0 - np.exp(-tie_weight / cfg.belonging_scale, dtype=np.float32)
     total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-    fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
-           + cfg.w_belonging * belonging
-           + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+    intensity = passion.intensity(s, rules, persons)
+    if intensity is None:
+        fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+               + cfg.w_belonging * belonging
+               + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+    else:  # alignment counts as much as the person cares (model.rules.passion)
+        weight = np.float32(cfg.w_alignment) * intensity
+        fit = (weight * alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+               + cfg.w_leader * tribes.leader_quality[tribe_ids]) / (
+                   weight + np.float32(total - cfg.w_alignment))
     fit -= cfg.w_workload * np.minimum(tribes.overload[tribe_ids], 1.0)
     fit -= cfg.w_conflict * rules.conflict.unresolved(tribe_ids)
     return np.clip(fit, 0.0, 1.0), alignment, skill_use, belonging
@@ -83,8 +91,13 @@ def founder_fit(s: State, rules: Rules, persons: np.ndarray, cofound_alignment: 
     weight = np.where(known & (like >= cofound_alignment) & p.active[np.maximum(targets, 0)],
                       p.tie_w[persons], 0.0).sum(axis=1)
     belonging = 1.0 - np.exp(-weight / cfg.belonging_scale)
-    total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-    fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+    total: float | np.ndarray = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+    own: float | np.ndarray = cfg.w_alignment
+    intensity = passion.intensity(s, rules, persons)
+    if intensity is not None:  # alignment counts as much as the person cares
+        own = cfg.w_alignment * intensity
+        total = own + (total - cfg.w_alignment)
+    fit = (own + cfg.w_skill * skill_use + cfg.w_belonging * belonging
            + cfg.w_leader * rules.leadership.founder_quality(s, rules, persons)) / total
     clipped: np.ndarray = np.clip(fit, 0.0, 1.0)
     return clipped

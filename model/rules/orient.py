@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.parameters import Params, param
+from model.rules import passion
 from numerics import kernels
 
 if TYPE_CHECKING:
@@ -101,4 +102,4 @@ def orient(s: State, rules: Rules) -> None:
         if p.width > 1:
             tribe, purpose = blended(s, tribes.purpose)
         kernels.drift(p.passion, members, purpose, tribe, cfg.passion_drift,
-                      p.passion_origin, cfg.passion_anchor)
+                      passion.anchor(s, rules), cfg.passion_anchor)
