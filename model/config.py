@@ -24,11 +24,15 @@ from model.presets import DEFAULT_PRESET, PRESETS
 from model.rules.competence import CompetenceParams
 from model.rules.conflict import ConflictParams
 from model.rules.exit import ExitParams
+from model.rules.federation import FederationParams
 from model.rules.fit import FitParams
+from model.rules.handoff import HandoffParams
 from model.rules.hiring import HiringParams
+from model.rules.intertribe import IntertribeParams
 from model.rules.leadership import LeadershipParams
 from model.rules.lifecycle import LifecycleParams
 from model.rules.membership import MembershipParams
+from model.rules.objectives import ObjectivesParams
 from model.rules.opportunism import OpportunismParams
 from model.rules.orient import OrientParams
 from model.rules.passion import PassionParams
@@ -43,15 +47,16 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    OpportunismParams, CompetenceParams, PopulationParams, MarketParams, FitParams, OrientParams,
-    PassionParams, ExitParams,
-    LifecycleParams)
+    FederationParams, IntertribeParams, ObjectivesParams, OpportunismParams, CompetenceParams,
+    PopulationParams, MarketParams, HandoffParams, FitParams, OrientParams, PassionParams,
+    ExitParams, LifecycleParams)
 
 
 @dataclass(frozen=True)
-class Config(LifecycleParams, ExitParams, PassionParams, OrientParams, FitParams, MarketParams,
-             PopulationParams, CompetenceParams, OpportunismParams, HiringParams, ConflictParams, WorkParams,
-             PurposeParams, LeadershipParams, MembershipParams):
+class Config(LifecycleParams, ExitParams, PassionParams, OrientParams, FitParams, HandoffParams,
+             MarketParams, PopulationParams, CompetenceParams, OpportunismParams,
+             ObjectivesParams, IntertribeParams, FederationParams, HiringParams, ConflictParams,
+             WorkParams, PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
 
     Attributes:

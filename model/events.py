@@ -12,11 +12,14 @@ from numpy.typing import ArrayLike
 from numerics.table import Table
 
 EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
-               "pivoted", "conflict", "exited", "hired", "rejected", "sanctioned",
-               "life_pivot")
+               "pivoted", "conflict", "exited", "hired", "constellation_formed",
+               "constellation_joined", "constellation_left", "constellation_dissolved",
+               "intertribe_conflict", "rejected", "sanctioned", "life_pivot")
 # events whose `other` is a person (the previous leader, the person a hire replaces, the peer
-# who reviewed, the one who sanctioned); in the others it is a tribe
+# who reviewed, the one who sanctioned), or a constellation's id; in the others it is a tribe
 OTHER_IS_PERSON = frozenset({"leader_changed", "hired", "rejected", "sanctioned"})
+OTHER_IS_CONSTELLATION = frozenset({"constellation_formed", "constellation_joined",
+                                    "constellation_left", "constellation_dissolved"})
 LATEST_KEPT = 64  # chunks kept at hand after a flush, for `latest`
 
 Chunk = tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]
@@ -25,10 +28,11 @@ Chunk = tuple[int, str, np.ndarray, np.ndarray, np.ndarray, str]
 class EventLog:
     """Append-only columns of events; each `add` records many events of one kind at once.
 
-    Columns: step, event, person (-1 if none), tribe (-1 if none), other (a second tribe or
-    person: the tribe left for a move, the tribe absorbed in a merge, the previous leader), and
-    detail (a short reason). Callers give rows of the people's and tribes' tables; the log
-    records their ids, which stay valid when those tables drop rows.
+    Columns: step, event, person (-1 if none), tribe (-1 if none), other (a second tribe, a
+    person or a constellation: the tribe left for a move, the tribe absorbed in a merge, the
+    previous leader, the constellation a tribe joined), and detail (a short reason). Callers
+    give rows of the people's and tribes' tables; the log records their ids, which stay valid
+    when those tables drop rows (a constellation's row is its id).
 
     Given a `folder`, the log streams: whenever `flush_at` events are held, they are written
     to a new Parquet file in that folder (`events-00000.parquet`, ...) and dropped from memory,
@@ -61,8 +65,9 @@ class EventLog:
             other: ArrayLike = -1, detail: str = "") -> None:
         """Record events of one kind; person, tribe and other broadcast against each other."""
         columns = [np.asarray(column, dtype=np.int64).ravel() for column in (person, tribe, other)]
-        tables = (self.people, self.tribes,
-                  self.people if kind in OTHER_IS_PERSON else self.tribes)
+        other_table = (self.people if kind in OTHER_IS_PERSON
+                       else None if kind in OTHER_IS_CONSTELLATION else self.tribes)
+        tables = (self.people, self.tribes, other_table)
         columns = [_ids(table, rows) for table, rows in zip(tables, columns, strict=True)]
         sizes = {column.size for column in columns} - {1}
         if len(sizes) > 1:

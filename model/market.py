@@ -66,7 +66,8 @@ class Market:
     def demand(self) -> np.ndarray:
         """Demand as a unit vector over themes, comparable with passions and purposes."""
         shares = self.shares
-        demand: np.ndarray = shares / np.linalg.norm(shares)
+        # summed by numpy rather than BLAS (np.linalg.norm), whose order depends on the CPU
+        demand: np.ndarray = shares / np.sqrt((shares * shares).sum())
         return demand
 
     def drift(self, rng: np.random.Generator) -> None:

@@ -174,6 +174,42 @@ METRICS: tuple[Metric, ...] = (
            "living tribe took over", "steps", "mean"),
     _share("gini_contribution", "Gini of contribution", "Gini coefficient of active people's "
            "cumulated contribution", "final"),
+    # the community of communities
+    Metric("cross_done", "cross-tribe items done", "items done in the step that needed "
+           "several tribes", "items/step", "mean"),
+    _ratio("cross_tribe_share", "cross-tribe share", "share of the items done in the step that "
+           "needed several tribes (0 when none was done)", "share", ("cross_done", "throughput"),
+           high=1.0),
+    Metric("handoffs", "hand-offs", "handed-off parts taken onto a board in the step",
+           "parts/step", "mean"),
+    Metric("handoff_wait_steps", "hand-off waiting", "steps those parts waited since their "
+           "upstream part was done", "steps/step", "mean"),
+    _ratio("handoff_wait", "hand-off wait", "mean steps a handed-off part waited between its "
+           "upstream part's completion and a tribe taking it (0 when none was taken)", "steps",
+           ("handoff_wait_steps", "handoffs")),
+    Metric("handoffs_inside", "hand-offs inside", "hand-offs taken in the step between tribes "
+           "of one constellation", "parts/step", "mean"),
+    _ratio("coordinated_share", "coordinated share", "share of the step's hand-offs made "
+           "inside a constellation (0 when none was taken)", "share",
+           ("handoffs_inside", "handoffs"), high=1.0),
+    Metric("active_steps_done", "active steps", "steps in which the items done in the step "
+           "received effort", "steps/step", "mean"),
+    Metric("lead_steps_done", "lead steps", "steps in WIP of the items done in the step",
+           "steps/step", "mean"),
+    _ratio("flow_efficiency", "flow efficiency", "active time over lead time of the items "
+           "done in the step (0 when none was done)", "share",
+           ("active_steps_done", "lead_steps_done"), high=1.0),
+    Metric("constellations", "constellations", "living constellations", "constellations",
+           "mean"),
+    Metric("constellation_size_mean", "constellation size", "mean tribes per living "
+           "constellation (0 without any)", "tribes", "mean"),
+    Metric("intertribe_conflicts", "inter-tribe conflicts", "conflicts between two tribes "
+           "in the step", "conflicts/step", "mean"),
+    Metric("value_objective", "value against objectives", "value delivered in the step on "
+           "items of the delivering tribe's unit's objective themes", "value/step", "mean"),
+    _ratio("objective_share", "objective share", "share of the step's value delivered against "
+           "formal objectives (0 when no value)", "share", ("value_objective", "value"),
+           high=1.0),
     # the people side (issue #13)
     Metric("memberships_mean", "memberships", "mean number of tribes an active person belongs "
            "to", "tribes", "mean", 0.0, math.inf),
@@ -199,7 +235,8 @@ BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
 _EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                   "dissolved": "dissolved", "splits": "split", "merges": "merged",
                   "pivots": "pivoted", "conflicts": "conflict",
-                  "leader_changes": "leader_changed", "life_pivots": "life_pivot"}
+                  "leader_changes": "leader_changed",
+                  "intertribe_conflicts": "intertribe_conflict", "life_pivots": "life_pivot"}
 
 
 def metric(name: str) -> Metric:
@@ -285,6 +322,7 @@ def measure(s: State, rules: Rules) -> None:
         "switches": new.get(("joined", "switch"), 0),
         "exits_total": s.events.counts["exited"] - s.exits_before,
         "gini_contribution": gini(p.contribution_total[:n][active]),
+        **community_of_communities(s, rules),
         "memberships_mean": (float(p.count_memberships()[active].mean()) if headcount
                              else 0.0),
         "leader_quality": (float(tribes.leader_quality[living].mean()) if len(living)
@@ -300,6 +338,35 @@ def measure(s: State, rules: Rules) -> None:
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
+
+
+def _ratio_or_zero(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def community_of_communities(s: State, rules: Rules) -> dict[str, float]:
+    """Work across tribes, constellations and formal objectives in the step."""
+    board = s.board
+    constellations = rules.federation.constellations
+    alive = constellations.living()
+    value_objective = rules.objectives.value_step
+    return {
+        "cross_done": board.cross_done_step,
+        "cross_tribe_share": _ratio_or_zero(board.cross_done_step, board.done_step),
+        "handoffs": board.handoffs_step,
+        "handoff_wait_steps": board.handoff_wait_step,
+        "handoff_wait": _ratio_or_zero(board.handoff_wait_step, board.handoffs_step),
+        "handoffs_inside": board.handoffs_inside_step,
+        "coordinated_share": _ratio_or_zero(board.handoffs_inside_step, board.handoffs_step),
+        "active_steps_done": board.active_done_step,
+        "lead_steps_done": board.lead_time_step,
+        "flow_efficiency": _ratio_or_zero(board.active_done_step, board.lead_time_step),
+        "constellations": len(alive),
+        "constellation_size_mean": (float(constellations.size[alive].mean()) if len(alive)
+                                    else 0.0),
+        "value_objective": value_objective,
+        "objective_share": _ratio_or_zero(value_objective, board.value_step),
+    }
 
 
 def retention(s: State) -> float:
@@ -352,13 +419,15 @@ def sorting(s: State) -> dict[str, float]:
     purpose = tribes.purpose[living].astype(np.float64)
     within = float((sums * sums).sum()) - count
     total = sums.sum(axis=0)
-    everyone = float(total @ total) - count
+    # products summed by numpy, not `@` (BLAS's order of summation depends on the CPU)
+    everyone = float((total * total).sum()) - count
     pairs_within = float((sizes * (sizes - 1)).sum())
     pairs_between = count * (count - 1) - pairs_within
     return {
         "similarity_within": within / pairs_within if pairs_within else 0.0,
         "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,
-        "alignment_baseline": float(total @ (sizes @ purpose)) / (count * count),
+        "alignment_baseline": (float((total * (sizes[:, None] * purpose).sum(axis=0)).sum())
+                               / (count * count)),
         "alignment_original": float((origin * purpose).sum()) / count,
     }
 

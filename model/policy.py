@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from model.config import Config
     from model.state import State
 
-POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring", "sanction",
-                "development", "discovery")
+POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring",
+                "federation", "intertribe", "objectives", "sanction", "development",
+                "discovery")
 
 _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KINDS}
 

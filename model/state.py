@@ -85,6 +85,8 @@ class State:
             at observe; random co-members are drawn from it for the rest of the step.
         arrived: items that arrived this step (market phase, read by the metrics).
         leavers: people who left the organization this step (exit phase, read by hiring).
+        switched: (from, to) tribes of this step's switches (membership phase, read by the
+            intertribe phase).
         metrics: the metrics of the last recorded step.
         starting: the ids of the people active at step 0 (retention is the share of them still
             active).
@@ -108,6 +110,7 @@ class State:
         self.index: tuple[np.ndarray, np.ndarray, np.ndarray] = (EMPTY, EMPTY, EMPTY)
         self.arrived = 0
         self.leavers = EMPTY
+        self.switched: tuple[np.ndarray, np.ndarray] = (EMPTY, EMPTY)
         self.metrics: dict[str, float] = {}
         self.starting = EMPTY
         self.exits_before = 0
@@ -115,6 +118,7 @@ class State:
         self.dissolved: list[np.ndarray] = []  # ids of the tribes dropped by each compaction
         self.archive: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.min_drop = MIN_DROP
+        self.referring: list[Table] = []  # rules' own tables that refer to people or tribes
         self.conditions = Conditions()
         # called with the rows of every new hire (traits that rules keep about people)
         self.hire_hooks: list[Callable[[State, np.ndarray], None]] = []
@@ -319,6 +323,25 @@ class State:
         peers: np.ndarray = kernels.comembers(flat, tribes, order, start, count, uniform)
         return peers
 
+    def random_members(self, tribe_ids: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+        """A random member of each tribe drawn with `uniform` (one U[0, 1) each) from the
+        membership index (-1 if it has none, is newer than the index, or the drawn membership
+        has moved since)."""
+        order, start, count = self.index
+        if len(order) == 0:
+            return np.full(len(tribe_ids), NOBODY, dtype=np.int64)
+        group = np.asarray(tribe_ids, dtype=np.int64) + 1
+        indexed = (group > 0) & (group < len(count))
+        group = np.where(indexed, group, 0)
+        size = np.where(indexed, count[group], 0)
+        pick = start[group] + (uniform * size).astype(np.int64)
+        drawn = np.where(size > 0, order[np.minimum(pick, len(order) - 1)], NOBODY)
+        p = self.people
+        tribes = p.tribe if p.width == 1 else p.memberships.reshape(-1)
+        ok = (drawn >= 0) & (tribes[np.maximum(drawn, 0)] == tribe_ids)
+        found: np.ndarray = np.where(ok, p.person_of(drawn), NOBODY)
+        return found
+
     # ------------------------------------------------------------------ compaction
     def compact(self, frames: Archiver) -> None:
         """Drop the rows of people who left and of tribes that ended, once they are as many as
@@ -345,7 +368,7 @@ class State:
         """Replace old rows of table `name` by their new rows in every column that refers to
         it (-1 for a dropped row)."""
         for table in (self.people, *self.people.attached, self.tribes, *self.tribes.attached,
-                      self.board.items, *self.board.items.attached):
+                      self.board.items, *self.board.items.attached, *self.referring):
             for column in table.references:
                 if column.refers != name:
                     continue
@@ -364,3 +387,8 @@ class State:
     def attach_to_items(self, table: Table) -> None:
         """Make a rule's own per-item table grow (and shrink) with the work items."""
         self.board.items.attach(table)
+
+    def refer(self, table: Table) -> None:
+        """Keep the columns of a rule's own table that refer to people or tribes valid when
+        rows are dropped (`compact`)."""
+        self.referring.append(table)

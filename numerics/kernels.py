@@ -164,12 +164,13 @@ def _strengthen_ties_numpy(tie_to: A, tie_w: A, workers: A, partners: A, growth:
 
 
 def _best_candidates_numpy(seen: A, slots: A, item_purpose: A, tribe_purpose: A,
-    item_needs: A, tribe_profile: A) -> tuple[A, A]:
+    item_needs: A, tribe_profile: A, previous: A) -> tuple[A, A]:
     purpose, profile = tribe_purpose[slots], tribe_profile[slots]
     score = np.empty(seen.shape, dtype=np.float32)
     for j in range(seen.shape[1]):
         score[:, j] = (row_dot(item_purpose[seen[:, j]], purpose)
                        + row_dot(item_needs[seen[:, j]], profile))
+        score[previous[seen[:, j]] == slots, j] = -np.inf
     pick = score.argmax(axis=1)
     row = np.arange(len(slots))
     return seen[row, pick], score[row, pick]
@@ -261,11 +262,15 @@ def strengthen_ties(tie_to: np.ndarray, tie_w: np.ndarray, workers: np.ndarray,
 
 def best_candidates(seen: np.ndarray, slots: np.ndarray, item_purpose: np.ndarray,
                     tribe_purpose: np.ndarray, item_needs: np.ndarray,
-                    tribe_profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    tribe_profile: np.ndarray, previous: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """For each free slot (a tribe) and its row of candidate items `seen`, the best candidate
-    by purpose alignment plus skill match (the first on ties), and its score (float32)."""
+    by purpose alignment plus skill match (the first on ties), and its score (float32). A
+    candidate whose `previous` tribe is the slot's scores -inf (a tribe does not take the
+    part it handed off); a slot with only such candidates returns its first with -inf."""
     kernel = _compiled().best_candidates if _use_compiled() else _best_candidates_numpy
-    return kernel(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile)
+    return kernel(seen, slots, item_purpose, tribe_purpose, item_needs, tribe_profile,
+                  previous)
 
 
 def group_argmax_rows(rows: np.ndarray, groups: np.ndarray, values: np.ndarray,

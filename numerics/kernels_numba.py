@@ -155,7 +155,7 @@ def strengthen_ties(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) 
 
 @_jit
 def best_candidates(seen: A, slots: A, item_purpose: A, tribe_purpose: A, item_needs: A,
-    tribe_profile: A) -> tuple[A, A]:
+    tribe_profile: A, previous: A) -> tuple[A, A]:
     count = seen.shape[0]
     claimed = np.empty(count, seen.dtype)
     best = np.empty(count, np.float32)
@@ -170,6 +170,8 @@ def best_candidates(seen: A, slots: A, item_purpose: A, tribe_purpose: A, item_n
             for j in range(1, item_needs.shape[1]):
                 b += item_needs[i, j] * tribe_profile[t, j]
             score = a + b
+            if previous[i] == t:
+                score = np.float32(-np.inf)
             if c == 0 or score > best[r]:
                 claimed[r], best[r] = i, score
     return claimed, best

@@ -13,4 +13,6 @@ def gini(values: np.ndarray) -> float:
         return 0.0
     ordered = np.sort(values).astype(np.float64)
     weights = 2 * np.arange(1, n + 1) - n - 1
-    return float(weights @ ordered / (n * total))
+    # an elementwise product summed by numpy, not `@`: BLAS's order of summation depends on
+    # the CPU it runs on, and a run must give the same numbers everywhere
+    return float((weights * ordered).sum() / (n * total))

@@ -51,8 +51,10 @@ def test_every_policy_implements_its_concern_and_declares_parameters_of_its_grou
 
 def run(**settings: object) -> pd.DataFrame:
     # no history: the established organization runs under the formal rules, whose parameters
-    # every run reads
-    return Organization(rng=5, people=80, history_steps=0, **settings).run(60)
+    # every run reads; items that need several tribes, and tribes that dispute, so that the
+    # rules above the tribe act
+    return Organization(rng=5, people=80, history_steps=0, cross_tribe_share=0.3, rivalry=0.2,
+                        **settings).run(60)
 
 
 @pytest.mark.parametrize(("kind", "name"), [(kind, name) for kind in POLICY_KINDS
@@ -77,10 +79,13 @@ def test_every_declared_parameter_is_read(kind, name, parameter):
     """A declared parameter changes the run of the policy that declares it (so declarations
     are not stale)."""
     # a regime where every mechanism acts: people reconsider and leave, poor steps happen
-    # (pivots), review is slow enough for its column to fill up, peers review and catch
-    # opportunists
+    # (pivots), review is slow enough for its column to fill up, items need several tribes,
+    # tribes dispute and federate readily (constellations fill up), peers review and catch
+    # opportunists, competence counts, passions differ in intensity
     settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "history_steps": 0,
                 "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05,
+                "cross_tribe_share": 0.3, "rivalry": 0.2, "federate_rate": 0.5,
+                "federate_threshold": 0.3, "secede_threshold": 0.5,
                 "opportunist_share": 0.3, "review_by": "peers", "competence_weight": 0.5,
                 "intensity_mean": 0.6}
     value = 0.0 if parameter in settings else another_value(parameter)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agents import Person, Tribe
 from model import PRESETS, Organization
-from model.kanban import BACKLOG, DOING, READY, REVIEW
+from model.kanban import BACKLOG, BLOCKED, DOING, GONE, NOT_WAITING, READY, REVIEW
 from model.metrics import METRICS
 from model.policy import policy_names
 from tests.helpers import set_step
@@ -66,6 +66,8 @@ def check_invariants(m: Organization) -> None:
     items = board.items
     on_board = items.stage[: items.n] >= READY
     assert tribes.alive[items.tribe[: items.n][on_board]].all()
+    check_parts(m)
+    check_constellations(m)
     limits = m.rules.work.limits()
     if limits is not None:
         counts = board.stage_counts(nt)
@@ -94,6 +96,55 @@ def check_invariants(m: Organization) -> None:
     for metric in METRICS:
         value = row[metric.name]
         assert np.isnan(value) or metric.low <= value <= metric.high, metric.name
+
+
+def check_parts(m: Organization) -> None:
+    """Every part of an item is in exactly one place: blocked behind the part before it, in
+    the backlog, on one living tribe's board, or gone (done or expired); an open item has one
+    current part, the parts before it are gone and those after it blocked."""
+    items = m.board.items
+    k = items.n
+    stage, tribe = items.stage[:k], items.tribe[:k]
+    assert np.isin(stage, [BLOCKED, GONE, BACKLOG, READY, DOING, REVIEW]).all()
+    assert (tribe[stage >= READY] >= 0).all()
+    assert (tribe[(stage == BACKLOG) | (stage == BLOCKED)] == -1).all()
+    open_ = stage >= BACKLOG
+    item, part = items.item[:k], items.part[:k]
+    current, index = np.unique(item[open_], return_index=True)
+    assert len(current) == open_.sum(), "an item with two current parts"
+    current_part = dict(zip(current.tolist(), part[open_][index].tolist(), strict=True))
+    # a blocked part waits behind its item's current part (its item is still open)
+    for blocked_item, blocked_part in zip(item[stage == BLOCKED].tolist(),
+                                          part[stage == BLOCKED].tolist(), strict=True):
+        assert blocked_item in current_part and blocked_part > current_part[blocked_item]
+    # parts of an open item before its current part are no longer open
+    for row in np.flatnonzero(stage == GONE).tolist():
+        if item[row] in current_part:
+            assert part[row] < current_part[item[row]]
+    # a part is handed off only after a tribe did the one before it
+    later = open_ & (part > 0)
+    assert (items.handoff_since[:k][~later] == NOT_WAITING).all()
+
+
+def check_constellations(m: Organization) -> None:
+    """A tribe is in at most one constellation, a living one; sizes agree with the tribes'
+    index; a living constellation has two tribes or more (up to its largest size), and its
+    leader leads one of them."""
+    federation = m.rules.federation
+    cons, tribes = federation.constellations, m.tribes
+    living = tribes.living()
+    c = federation.federated.constellation[living]
+    inside = c[c >= 0]
+    assert cons.alive[inside].all()
+    assert np.array_equal(cons.size[: cons.n], np.bincount(inside, minlength=cons.n)[: cons.n])
+    alive = cons.living()
+    assert ((cons.size[alive] >= 2) & (cons.size[alive] <= m.cfg.constellation_max)).all()
+    lead = cons.leader[alive]
+    held = lead >= 0
+    # (a person in several tribes may lead any of them)
+    leads = tribes.leader[living][:, None] == lead[held][None, :]
+    sister = federation.federated.constellation[living][:, None] == alive[held][None, :]
+    assert (leads & sister).any(axis=0).all()
 
 
 def check_membership_views(m: Organization) -> None:
@@ -169,6 +220,16 @@ configs = st.fixed_dictionaries({
     "history_steps": st.integers(0, 20),
     "max_memberships": st.sampled_from([1, 1, 2, 3]),
     "effort_split": st.sampled_from(["equal", "fit"]),
+    "cross_tribe_share": st.sampled_from([0.0, 0.3, 1.0]),
+    "cross_tribe_parts": st.integers(2, 4),
+    "federation": st.sampled_from(policy_names("federation")),
+    "federate_rate": st.floats(0, 1),
+    "federate_threshold": st.floats(0, 1),
+    "constellation_max": st.integers(2, 6),
+    "intertribe": st.sampled_from(policy_names("intertribe")),
+    "rivalry": st.sampled_from([0.0, 0.5, 1.0]),
+    "objectives": st.sampled_from(policy_names("objectives")),
+    "objective_weight": st.floats(0, 3),
     "seed": st.integers(0, 2**32 - 1),
 })
 
@@ -178,6 +239,19 @@ STEPS = 120  # long enough for tribes to be founded, split, merge and dissolve
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs)
+# a hand-off during the established organization's history (negative steps)
+@example(
+    settings_={"preset": "constellation", "people": 8, "membership": "voluntary",
+               "leadership": "emergent", "purpose": "fixed", "work": "pull",
+               "conflict": "arbitration", "hiring": "replace", "team_size": 2, "unit_size": 3,
+               "arrival_rate": 0.25, "consider_rate": 1.0, "exit_base": 0.0, "turbulence": 0.0,
+               "wip_doing": 1, "min_tribe_size": 2, "max_tribe_size": 4, "merge_check_rate": 0.0,
+               "effort_dist": "fixed", "shelf_life": 0, "history_steps": 12, "max_memberships": 1,
+               "effort_split": "equal", "cross_tribe_share": 1.0, "cross_tribe_parts": 4,
+               "federation": "none", "federate_rate": 0.0, "federate_threshold": 0.0,
+               "constellation_max": 2, "intertribe": "market", "rivalry": 0.0,
+               "objectives": "none", "objective_weight": 0.0, "seed": 0},
+)
 def test_invariants_hold_under_random_configurations(settings_):
     settings_ = dict(settings_)
     preset, seed = settings_.pop("preset"), settings_.pop("seed")

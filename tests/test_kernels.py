@@ -195,13 +195,21 @@ def test_best_candidates(state):
     slots = rng.integers(0, TRIBES, 1_000)
     seen = rng.integers(0, items, (1_000, 4))
     seen[:, 3] = seen[:, 1]  # a tie: the first of equal scores wins
+    # parts handed off by a tribe: that tribe's slots do not take them
+    previous = np.where(rng.random(items) < 0.3, rng.integers(0, TRIBES, items), -1)
+    seen[:5] = seen[0]  # ...down to slots that see only parts their tribe handed off
+    slots[:5] = 7
+    previous[seen[0]] = 7
     result = both("best_candidates", seen, slots, item_purpose, s["purpose"], item_needs,
-                  s["demand"])
+                  s["demand"], previous.astype(np.int32))
     assert_same(result[0], result[2])
     claimed, best = result[0]
     score = ((item_purpose[seen] * s["purpose"][slots][:, None]).sum(axis=2)
              + (item_needs[seen] * s["demand"][slots][:, None]).sum(axis=2))
-    assert np.allclose(best, score.max(axis=1), rtol=1e-5)
+    score[previous[seen] == slots[:, None]] = -np.inf
+    assert np.isneginf(best[:5]).all()
+    assert (previous[claimed[5:]] != slots[5:]).all()
+    assert np.allclose(best[5:], score.max(axis=1)[5:], rtol=1e-5)
     assert (seen[np.arange(1_000), score.argmax(axis=1)] == claimed).mean() > 0.99
 
 

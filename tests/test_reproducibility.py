@@ -36,3 +36,43 @@ def test_event_log_can_be_switched_off_without_changing_the_run():
     off = Organization(rng=3, people=100, recording=Recording(events=False))
     pd.testing.assert_frame_equal(on.run(30), off.run(30))
     assert off.event_log().empty and not on.event_log().empty
+
+
+_RUN = """
+import hashlib, sys
+import numpy as np
+from model import Config, Organization
+from model.market import Market
+from numerics.stats import gini
+table = Organization(preset=sys.argv[1], rng=5, people=150, cross_tribe_share=0.3,
+                     federation="voluntary", history_steps=20).run(40)
+digest = hashlib.sha256(table.to_numpy(dtype=float).tobytes())
+# the computations that once went through BLAS, on many inputs
+rng = np.random.default_rng(0)
+market = Market(rng, Config.build())
+for size in rng.integers(2, 3000, 200):
+    digest.update(np.float64(gini(rng.random(size))).tobytes())
+    market.log_weights = rng.normal(0, 1, 8)
+    digest.update(market.demand.tobytes())
+print(digest.hexdigest())
+"""
+
+
+@pytest.mark.parametrize("preset", ["purposeful", "hierarchy"])
+def test_a_run_does_not_depend_on_the_cpu_kernels_of_blas(preset):
+    # OpenBLAS picks its kernels by CPU, and they sum in different orders: a run must not go
+    # through BLAS, or its numbers would depend on the machine (the core type is forced here)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    digests = set()
+    for core in ("Haswell", "Prescott", None):  # None: the kernels OpenBLAS picks itself
+        env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_CORETYPE"}
+        env |= {"PYTHONPATH": str(root)} | ({"OPENBLAS_CORETYPE": core} if core else {})
+        result = subprocess.run([sys.executable, "-c", _RUN, preset], env=env, cwd=root,
+                                capture_output=True, text=True, check=True)
+        digests.add(result.stdout.strip())
+    assert len(digests) == 1

@@ -11,6 +11,10 @@ uses and its group of parameters:
     purpose      how purposes are made and changed (fixed, co-created, pivoting)
     conflict     conflict within a tribe and its resolution
     work         effort, Kanban flow, and how work reaches the tribes (pull, push)
+    handoff      work across tribes: what a hand-off between boards costs
+    federation   tribes of tribes: constellations, their leaders, their coordination
+    intertribe   conflict between tribes and its resolution
+    objectives   the formal units' objectives and how leaders follow them
     hiring       replacing leavers
     opportunism  who serves themselves; peer review that can reject; sanctions
     competence   leaders' competences (IOHAI) and how leaders develop them
@@ -29,11 +33,15 @@ from model.rules import (
     competence,
     conflict,
     exit,
+    federation,
     fit,
+    handoff,
     hiring,
+    intertribe,
     leadership,
     lifecycle,
     membership,
+    objectives,
     opportunism,
     orient,
     passion,
@@ -42,9 +50,12 @@ from model.rules import (
 )
 from model.rules.competence import DevelopmentPolicy
 from model.rules.conflict import ConflictPolicy
+from model.rules.federation import FederationPolicy
 from model.rules.hiring import HiringPolicy
+from model.rules.intertribe import IntertribePolicy
 from model.rules.leadership import LeadershipPolicy
 from model.rules.membership import MembershipPolicy
+from model.rules.objectives import ObjectivesPolicy
 from model.rules.opportunism import SanctionPolicy
 from model.rules.passion import DiscoveryPolicy
 from model.rules.purpose import PurposePolicy
@@ -58,11 +69,13 @@ if TYPE_CHECKING:
 _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
     "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
-    "sanction": SanctionPolicy, "development": DevelopmentPolicy,
-    "discovery": DiscoveryPolicy}
+    "federation": FederationPolicy, "intertribe": IntertribePolicy,
+    "objectives": ObjectivesPolicy, "sanction": SanctionPolicy,
+    "development": DevelopmentPolicy, "discovery": DiscoveryPolicy}
 
-__all__ = ["Rules", "competence", "conflict", "exit", "fit", "hiring", "leadership", "lifecycle",
-           "membership", "opportunism", "orient", "passion", "purpose", "work"]
+__all__ = ["Rules", "competence", "conflict", "exit", "federation", "fit", "handoff", "hiring",
+           "intertribe", "leadership", "lifecycle", "membership", "objectives", "opportunism",
+           "orient", "passion", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,9 @@ class Rules:
     work: WorkPolicy
     conflict: ConflictPolicy
     hiring: HiringPolicy
+    federation: FederationPolicy
+    intertribe: IntertribePolicy
+    objectives: ObjectivesPolicy
     sanction: SanctionPolicy
     development: DevelopmentPolicy
     discovery: DiscoveryPolicy

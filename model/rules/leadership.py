@@ -24,6 +24,7 @@ from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
 from model.rules import competence
+from numerics import kernels
 from numerics.rows import matvec
 from numerics.table import Column, Table
 
@@ -91,6 +92,14 @@ class LeadershipPolicy(Policy):
     def select(self, s: State, rules: Rules) -> None:
         """Choose, keep or remove the leaders of the living tribes."""
 
+    @abstractmethod
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The leader of each of `n_groups` constellations (-1: none), among `candidates`
+        (the leaders of its tribes; `groups`: the constellation of each), given each one's
+        `incumbent` leader and the step it took over (`since`)."""
+
     def overhead(self) -> float:
         """Share of every member's effort spent on leadership itself."""
         return 0.0
@@ -145,6 +154,16 @@ class LeadershipPolicy(Policy):
         tribes.leader[tribe_ids] = leaders
         self.tenures.leader_since[tribe_ids] = s.clock
         s.events.add(s.clock, "leader_changed", leaders, tribe_ids, old, self.name)
+
+    def _still_candidate(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                         incumbent: np.ndarray) -> np.ndarray:
+        """Whether each constellation's incumbent is still one of its candidates."""
+        group_of = np.full(s.people.n, -1, dtype=np.int64)
+        group_of[candidates] = groups
+        held = incumbent >= 0
+        kept: np.ndarray = held & (group_of[np.maximum(incumbent, 0)]
+                                   == np.arange(len(incumbent)))
+        return kept
 
     def lead_new_tribes(self, s: State, tribe_ids: np.ndarray, founders: np.ndarray,
                         how: str) -> None:
@@ -220,6 +239,21 @@ class Emergent(LeadershipPolicy):
             (incumbent < 0) | (rec_challenger > rec_incumbent * (1 + cfg.leader_hysteresis)))
         self.install(s, living[wins], challenger[wins])
 
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The tribes' leaders recognize the one of highest standing g_i = r_i (0.5 + 0.5
+        a_i); a challenger takes over from a sitting leader when their standing exceeds the
+        incumbent's times (1 + `leader_hysteresis`)."""
+        p = s.people
+        standing = p.reputation[: p.n] * (0.5 + 0.5 * p.alignment[: p.n])
+        challenger = kernels.group_argmax_rows(candidates, groups, standing, n_groups)
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        held = standing[np.maximum(incumbent, 0)] * (1 + self.cfg.leader_hysteresis)
+        beaten = (challenger >= 0) & (standing[np.maximum(challenger, 0)] > held)
+        chosen: np.ndarray = np.where(kept & ~beaten, incumbent, challenger)
+        return chosen
+
 
 @register("appointed")
 class Appointed(LeadershipPolicy):
@@ -236,6 +270,17 @@ class Appointed(LeadershipPolicy):
         # on equal skill the lowest row wins: rows are in hiring order, so the longest tenure
         choice = tribes.member_argmax(p, p.top_skill[: p.n])[vacant]
         self.install(s, vacant[choice >= 0], choice[choice >= 0])
+
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """Management appoints the tribes' leader of highest skill; they stay while they lead
+        one of its tribes."""
+        best = kernels.group_argmax_rows(candidates, groups, s.people.top_skill[: s.people.n],
+                                         n_groups)
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        chosen: np.ndarray = np.where(kept, incumbent, best)
+        return chosen
 
 
 @register("rotating")
@@ -262,6 +307,20 @@ class Rotating(LeadershipPolicy):
         choice = tribes.member_argmax(p, lottery, per_membership=True)[due]
         self.install(s, due[choice >= 0], choice[choice >= 0])
 
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """The lead passes to a random one of the tribes' leaders every `rotation_period`
+        steps (never to the same one when another can take it)."""
+        kept = self._still_candidate(s, candidates, groups, incumbent)
+        due = ~kept | (s.clock - since >= self.cfg.rotation_period)
+        lottery = np.full(s.people.n, -np.inf)
+        lottery[candidates] = s.rng.random(len(candidates))
+        lottery[incumbent[kept]] = -1.0
+        choice = kernels.group_argmax_rows(candidates, groups, lottery, n_groups)
+        chosen: np.ndarray = np.where(due, choice, incumbent)
+        return chosen
+
 
 @register("distributed")
 class Distributed(LeadershipPolicy):
@@ -281,6 +340,12 @@ class Distributed(LeadershipPolicy):
         living = tribes.living()
         led = living[tribes.leader[living] >= 0]
         self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
+
+    def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
+                            n_groups: int, incumbent: np.ndarray, since: np.ndarray
+                            ) -> np.ndarray:
+        """No single leader of a constellation either."""
+        return np.full(n_groups, NOBODY, dtype=np.int32)
 
     def assess(self, s: State, rules: Rules) -> None:
         """Mean quality of the value and innovation champions of every living tribe."""

@@ -27,6 +27,8 @@ from model.rules.fit import fit_in, founder_fit
 from numerics.groups import group_sum, rank_within
 from numerics.rows import row_dot
 
+EMPTY = np.empty(0, dtype=np.int64)
+
 if TYPE_CHECKING:
     from model.rules import Rules
     from model.state import State
@@ -216,6 +218,8 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
                leaving=given[switch & ~beside])
         s.move(consider[beside], best_tribe[beside], "join", leaving=NO_TRIBE)
         s.move(consider[leave], NO_TRIBE, "leave", leaving=poorest[leave])
+    moved = switch & (given >= 0)  # from one tribe to another
+    s.switched = (given[moved].astype(np.int64), best_tribe[moved].astype(np.int64))
     busy = np.zeros(n, dtype=bool)
     busy[consider[switch | leave]] = True
     found_tribes(s, rules, consider[found], busy)
@@ -330,6 +334,7 @@ def create_teams(s: State, rules: Rules, persons: np.ndarray,
 
 def decide(s: State, rules: Rules) -> None:
     """The membership policy: voluntary moves, then placement of the unaffiliated."""
+    s.switched = (EMPTY, EMPTY)
     rules.membership.decide(s, rules)
     p = s.people
     rules.membership.place(s, rules, np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0)))

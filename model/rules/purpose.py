@@ -9,6 +9,10 @@ mandate refuses. With P_t the mean passion of the members and d the market's dem
     pivoting:    co-created, and after `pivot_patience` poor steps in a row
                  pi <- norm(P_t * q)   (q: the market's theme shares; d if that is zero)
 
+A constellation's shared purpose (`model.rules.federation`) is co-created from its tribes'
+purposes the same way, Pi <- norm(Pi + phi (proposed - Pi)), unless purposes are fixed
+mandates, when it stays the one it was formed with.
+
 phi = `refine_rate`, mu = `market_pull`, c the value champion (no champion, no pull).
 """
 
@@ -77,8 +81,13 @@ class PurposePolicy(Policy):
 
     def adopt(self, s: State, tribe_ids: np.ndarray, purposes: np.ndarray) -> None:
         """Tribes `tribe_ids` take the new `purposes` (unit rows), as another rule (conflict
-        resolution, a merger) asks."""
+        resolution, a merger, a settlement between tribes) asks."""
         s.tribes.purpose[tribe_ids] = purposes
+
+    @abstractmethod
+    def shared_purpose(self, current: np.ndarray, proposed: np.ndarray) -> np.ndarray:
+        """The next shared purpose of communities of tribes (constellations; unit rows), from
+        their `current` one and the one their tribes' purposes `proposed`."""
 
 
 @register("fixed")
@@ -91,6 +100,10 @@ class Fixed(PurposePolicy):
     def adopt(self, s: State, tribe_ids: np.ndarray, purposes: np.ndarray) -> None:
         """Refused: the mandate stands."""
 
+    def shared_purpose(self, current: np.ndarray, proposed: np.ndarray) -> np.ndarray:
+        """A shared purpose is a mandate too: the one it was formed with."""
+        return current
+
 
 @register("co_created")
 class CoCreated(PurposePolicy):
@@ -99,6 +112,13 @@ class CoCreated(PurposePolicy):
     re-oriented to the members' mean passion."""
 
     params: ClassVar[tuple[str, ...]] = ("refine_rate", "market_pull", "reorient_every")
+
+    def shared_purpose(self, current: np.ndarray, proposed: np.ndarray) -> np.ndarray:
+        """Refined toward what the tribes propose: norm(Pi + phi (proposed - Pi))."""
+        shared: np.ndarray = normalize_rows(
+            (current + np.float32(self.cfg.refine_rate) * (proposed - current)).astype(
+                np.float32))
+        return shared
 
     def update(self, s: State) -> None:
         """Refine, pull toward the market, and re-orient when due."""

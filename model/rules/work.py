@@ -19,7 +19,8 @@ capacity the items did not absorb, sigma_t = 1 - applied / offered (1 without wo
 Flow (act.flow), oldest first within a tribe's column: review (a tribe of n >= 2 reviews
 floor(review_rate n + U) finished items; each is sent back for rework with probability
 rework_rate (1 - Q_t), else it is done), doing -> review, ready -> doing (within the WIP
-limits, if the policy sets any), intake by the policy, then aging and expiry of backlog items.
+limits, if the policy sets any), the hand-offs a constellation routes to its tribes
+(`model.rules.federation`), intake by the policy, then aging and expiry of backlog items.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
-from model.rules import competence, opportunism, passion
+from model.rules import competence, intertribe, opportunism, passion
 from numerics import kernels
 from numerics.groups import group_argmax
 from numerics.rows import row_dot
@@ -102,8 +103,14 @@ class WorkPolicy(Policy):
         """WIP limit per board stage (READY, DOING, REVIEW), or None for no limits."""
 
     @abstractmethod
-    def intake(self, s: State) -> None:
+    def intake(self, s: State, rules: Rules) -> None:
         """Move items from the market backlog onto the boards."""
+
+    @abstractmethod
+    def admit(self, s: State, rows: np.ndarray, tribe_ids: np.ndarray) -> None:
+        """Parts at `rows` of the backlog, routed to tribes `tribe_ids` (a constellation's
+        hand-offs), enter those boards as far as the policy admits work (oldest hand-off
+        first); the rest wait in the backlog."""
 
 
 @register("pull")
@@ -117,11 +124,12 @@ class Pull(WorkPolicy):
         cfg = self.cfg
         return {READY: cfg.wip_ready, DOING: cfg.wip_doing, REVIEW: cfg.wip_review}
 
-    def intake(self, s: State) -> None:
+    def intake(self, s: State, rules: Rules) -> None:
         """Each free ready slot looks at `pull_candidates` random backlog items and claims the
-        best match (purpose alignment plus skill match); an item claimed twice goes to the
-        better match. When free slots outnumber twice the backlog, a random subset of that
-        many slots looks this step."""
+        best match (purpose alignment, plus the pull of its unit's objective if any, plus
+        skill match), never a part its own tribe handed off; an item claimed twice goes to the
+        better match, or as the intertribe policy resolves a conflict over it. When free slots
+        outnumber twice the backlog, a random subset of that many slots looks this step."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
         backlog = board.in_stage(BACKLOG)
         living = tribes.living()
@@ -137,11 +145,26 @@ class Pull(WorkPolicy):
             return
         items = board.items
         seen = backlog[rng.integers(0, len(backlog), size=(len(slots), cfg.pull_candidates))]
-        claimed, best = kernels.best_candidates(seen, slots, items.purpose, tribes.purpose,
-                                                items.needs, tribes.skill_profile)
+        toward = rules.objectives.pull_toward(s)
+        purpose = tribes.purpose if toward is None else tribes.purpose[: tribes.n] + toward
+        claimed, best = kernels.best_candidates(seen, slots, items.purpose, purpose,
+                                                items.needs, tribes.skill_profile,
+                                                items.previous_tribe)
+        valid = np.isfinite(best)  # a slot that saw only parts its tribe handed off
+        claimed, best, slots = claimed[valid], best[valid], slots[valid]
         winner = group_argmax(claimed, best, items.n)
+        winner = intertribe.contest_items(s, rules, claimed, slots, best, winner)
         winner = winner[winner >= 0]
         board.move(claimed[winner], READY, s.clock, slots[winner])
+
+    def admit(self, s: State, rows: np.ndarray, tribe_ids: np.ndarray) -> None:
+        """Into ready, within each tribe's free ready slots."""
+        board, items = s.board, s.board.items
+        counts = board.stage_counts(s.tribes.n)
+        room = np.maximum(self.cfg.wip_ready - counts[:, READY], 0)
+        accept = kernels.first_within(tribe_ids, items.handoff_since[rows].astype(np.int64),
+                                      room)
+        board.move(rows[accept], READY, s.clock, tribe_ids[accept])
 
 
 @register("push")
@@ -156,19 +179,20 @@ class Push(WorkPolicy):
         """No limits."""
         return None
 
-    def intake(self, s: State) -> None:
+    def intake(self, s: State, rules: Rules) -> None:
         """Assign backlog items, oldest first, to teams whose open work is below
         `load_horizon` steps of their estimated capacity (the capacity they showed at this
         step's work); a team takes items while its room lasts (the last one may overrun it).
-        Management looks at the oldest items up to the total room of all teams."""
+        Management looks at the oldest items up to the total room of all teams, and never
+        gives a part back to the team that handed it off; formal objectives, if any, add
+        omega o_u . purpose_j to a team's skill match."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
         items = board.items
         backlog = board.in_stage(BACKLOG)
         living = tribes.living()
         if len(backlog) == 0 or len(living) == 0:
             return
-        room = np.maximum(tribes.capacity[: tribes.n] * cfg.load_horizon - open_effort(s), 0.0)
-        room[~tribes.alive[: tribes.n]] = 0.0
+        room = self.room(s)
         backlog = backlog[np.argsort(items.since[backlog], kind="stable")]
         within = np.cumsum(items.remaining[backlog], dtype=np.float64) - items.remaining[backlog]
         backlog = backlog[within < room.sum()]
@@ -176,7 +200,11 @@ class Push(WorkPolicy):
             return
         options = living[rng.integers(0, len(living), size=(len(backlog), cfg.pull_candidates))]
         match = np.einsum("ik,ijk->ij", items.needs[backlog], tribes.skill_profile[options])
+        toward = rules.objectives.pull_toward(s)
+        if toward is not None:
+            match += np.einsum("ik,ijk->ij", items.purpose[backlog], toward[options])
         match[room[options] <= 0] = -np.inf
+        match[options == items.previous_tribe[backlog][:, None]] = -np.inf
         pick = match.argmax(axis=1)
         row = np.arange(len(backlog))
         ok = np.isfinite(match[row, pick])
@@ -184,17 +212,39 @@ class Push(WorkPolicy):
         backlog = backlog[ok]
         if len(backlog) == 0:
             return
-        # within each team, in backlog order: the effort taken before this item is below room
-        effort = items.remaining[backlog].astype(np.float64)
-        order = np.lexsort((np.arange(len(backlog)), chosen))
-        taken = np.empty(len(backlog))
-        sorted_team, sorted_effort = chosen[order], effort[order]
-        total = np.cumsum(sorted_effort)
-        first = np.flatnonzero(np.r_[True, sorted_team[1:] != sorted_team[:-1]])
-        start = np.repeat(total[first] - sorted_effort[first], np.diff(np.r_[first, len(order)]))
-        taken[order] = total - sorted_effort - start
-        accept = taken < room[chosen]
+        accept = within_room(items.remaining[backlog], chosen, room)
         board.move(backlog[accept], DOING, s.clock, chosen[accept])
+
+    def room(self, s: State) -> np.ndarray:
+        """Per tribe, the effort it can still take: `load_horizon` steps of its estimated
+        capacity less its open work (0 for an ended tribe)."""
+        tribes = s.tribes
+        room = np.maximum(tribes.capacity[: tribes.n] * self.cfg.load_horizon - open_effort(s),
+                          0.0)
+        room[~tribes.alive[: tribes.n]] = 0.0
+        return room
+
+    def admit(self, s: State, rows: np.ndarray, tribe_ids: np.ndarray) -> None:
+        """Into doing, oldest hand-off first, while each team's room lasts."""
+        items = s.board.items
+        rows = rows[np.argsort(items.handoff_since[rows], kind="stable")]
+        accept = within_room(items.remaining[rows], tribe_ids, self.room(s))
+        s.board.move(rows[accept], DOING, s.clock, tribe_ids[accept])
+
+
+def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Whether each item (in order) fits its team's room: within each team, in the given order,
+    the effort taken before the item is below the room (the last one taken may overrun it)."""
+    effort = effort.astype(np.float64)
+    order = np.lexsort((np.arange(len(teams)), teams))
+    taken = np.empty(len(teams))
+    sorted_team, sorted_effort = teams[order], effort[order]
+    total = np.cumsum(sorted_effort)
+    first = np.flatnonzero(np.r_[True, sorted_team[1:] != sorted_team[:-1]])
+    start = np.repeat(total[first] - sorted_effort[first], np.diff(np.r_[first, len(order)]))
+    taken[order] = total - sorted_effort - start
+    accept: np.ndarray = taken < room[teams]
+    return accept
 
 
 def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.ndarray
@@ -376,6 +426,7 @@ def work(s: State, rules: Rules) -> None:
     used = np.bincount(it, weights=applied, minlength=nt)[:nt]
     record.slack[:nt] = 1.0 - np.divide(used, offered, out=np.zeros(nt), where=offered > 0)
     items.remaining[worked] -= progress
+    items.active_steps[worked[progress > 0]] += 1
 
     needs = kernels.group_weighted_sum(worked, it, items.needs, np.ones(len(worked), np.float32),
                                        nt)
@@ -462,12 +513,14 @@ def flow(s: State, rules: Rules) -> None:
         delivered = (items.value[done] * (0.5 + 0.5 * alignment)
                      * np.exp(-cfg.cost_of_delay * lead))
         board.finish(done, delivered, s.clock)
+        rules.objectives.credit(s, done, t, delivered)
         tribes.done_total[:nt] += np.bincount(t, minlength=nt)[:nt]
         value = np.bincount(t, weights=delivered, minlength=nt)[:nt]
         tribes.value_total[:nt] += value
         tribes.value_step[:nt] = value
     else:
         tribes.value_step[:nt] = 0.0
+        rules.objectives.credit(s, review, items.tribe[review], np.zeros(0))
 
     counts = board.stage_counts(nt)
     finished = board.in_stage(DOING)
@@ -477,5 +530,6 @@ def flow(s: State, rules: Rules) -> None:
     counts = board.stage_counts(nt)
     room = None if limits is None else np.maximum(limits[DOING] - counts[:, DOING], 0)
     board.advance(DOING, board.in_stage(READY), room, s.clock)
-    rules.work.intake(s)
+    rules.federation.route(s, rules)  # a constellation's hand-offs first, then new work
+    rules.work.intake(s, rules)
     board.age_and_expire(s.clock, cfg.shelf_life)
