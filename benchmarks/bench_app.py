@@ -1,9 +1,9 @@
 """How responsive the app is: time from a click on Step until every view has redrawn.
 
-Serves the app (Mesa's SolaraViz, the same components as `app.py`) with a chosen number of
-people, drives it in headless Chromium, and times each click on Step until the event feed shows
-the new step and every image (network, tribes chart, time series) has been replaced and
-decoded. Prints the median and the slowest of the timed steps.
+Serves the app (the page of `app.py`, starting at a chosen preset and number of people),
+drives it in headless Chromium, and times each click on Step until the event feed shows the
+new step and every image (network, tribes chart, time series) has been replaced and decoded.
+Prints the median and the slowest of the timed steps.
 
     python benchmarks/bench_app.py                      # 1,000 people, 12 timed steps
     python benchmarks/bench_app.py --people 2000 --steps 20 --preset hierarchy
@@ -29,17 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WRAPPER = """
 import sys
 sys.path.insert(0, {root!r})
-from mesa.visualization import SolaraViz
+import solara
 
-from app import MODEL_PARAMS, make_model
-from viz.components import COMPONENTS
+from viz.controls import Settings
+from viz.page import Page as AppPage
 
-params = {{**MODEL_PARAMS,
-          "people": {{**MODEL_PARAMS["people"], "value": {people}, "max": max({people}, 2000)}},
-          "preset": {{**MODEL_PARAMS["preset"], "value": {preset!r}}}}}
-model = make_model(people={people}, preset={preset!r})
-page = SolaraViz(model, components=COMPONENTS, model_params=params,
-                 name="Purposeful Enterprise")
+
+@solara.component
+def Page():
+    AppPage(initial=Settings({preset!r}).set("people", {people}))
 """
 
 # checked on every animation frame: a locator's wait_for polls at 100-500 ms intervals, which

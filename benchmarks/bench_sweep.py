@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from numerics import kernels  # noqa: E402
 from experiments import parse_experiment, run_sweep  # noqa: E402
 from model import PRESETS  # noqa: E402
+from numerics import kernels  # noqa: E402
 
 
 def main() -> None:

@@ -16,8 +16,9 @@ from experiments.analysis import (
                                   write_summary,
 )
 from experiments.designs import Condition, conditions, replicate_seeds
+from experiments.experiment import Experiment, ExperimentError
 from experiments.runner import SweepReport, run_sweep
-from experiments.spec import Experiment, ExperimentError, load_experiment, parse_experiment
+from experiments.spec import load_experiment, parse_experiment
 from experiments.store import Store
 
 __all__ = ["Condition", "Experiment", "ExperimentError", "Store", "Summary", "SweepReport",

@@ -8,7 +8,9 @@ paired at every point.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ from SALib.sample import latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as saltelli
 
-from experiments.spec import Experiment, ExperimentError, _kind
+from experiments.experiment import Experiment, ExperimentError, named, shown
 from model import Config, ConfigError
 
 
@@ -67,11 +69,49 @@ def sampled_points(experiment: Experiment) -> list[dict[str, Any]]:
 
 
 def _cast(name: str, value: float) -> Any:
-    return int(round(value)) if _kind(name) is int else float(value)
+    return round(value) if parameter_kind(name) is int else float(value)
+
+
+def parameter_kind(name: str) -> type:
+    """The Python type a parameter's values take (int, float, str or bool)."""
+    declared = Config.spec(name).type
+    return {"int": int, "float": float, "str": str, "bool": bool}[
+        declared if isinstance(declared, str) else declared.__name__]
+
+
+def points_per_sample(design: str, ranges: int) -> int:
+    """Points of the ranges' space a design draws per sample (`experiment.samples`), for
+    `ranges` ranged factors: one for a Latin hypercube, D + 2 for Saltelli's Sobol' scheme
+    without second-order indices, D + 1 for a Morris trajectory."""
+    return {"lhs": 1, "sobol": ranges + 2, "morris": ranges + 1}.get(design, 1)
 
 
 def conditions(experiment: Experiment) -> list[Condition]:
-    """Every condition of the sweep, in a fixed order."""
+    """Every condition of the sweep, in a fixed order, each checked to be a valid
+    configuration.
+
+    Raises:
+        ExperimentError: a condition is not a valid configuration (it names the condition).
+    """
+    key = _fingerprint(experiment)
+    if key not in _CHECKED:  # checking costs a Config per condition: do it once per design
+        _CHECKED[key] = _make_conditions(experiment)
+        while len(_CHECKED) > 4:
+            del _CHECKED[next(iter(_CHECKED))]
+    return list(_CHECKED[key])
+
+
+_CHECKED: dict[str, list[Condition]] = {}  # the last designs checked, by fingerprint
+
+
+def _fingerprint(experiment: Experiment) -> str:
+    """What determines an experiment's conditions (not its name, path or text)."""
+    data = {k: v for k, v in experiment.to_dict().items()
+            if k not in ("name", "path", "text", "description", "sha256")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _make_conditions(experiment: Experiment) -> list[Condition]:
     if experiment.design == "list":
         settings = [dict(entry) for entry in experiment.settings]
     else:
@@ -127,3 +167,71 @@ def replicate_seeds(experiment: Experiment) -> list[int]:
     children = np.random.SeedSequence(experiment.seed).spawn(experiment.replicates)
     return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
             for child in children]
+
+
+PARENT = "parent"
+
+
+def parents(conditions: pd.DataFrame) -> dict[str, str]:
+    """Each condition's parent: the condition whose settings (the factors it sets) are a proper
+    subset of its own, with the same values, and the most of them; itself if there is none."""
+    factors = [c for c in conditions.columns if c not in ("condition", "label")]
+    ordered = conditions.sort_values("condition")
+    settings = {row.label: {f: str(getattr(row, f)) for f in factors
+                            if not pd.isna(getattr(row, f))}
+                for row in ordered.itertuples(index=False)}
+    found = {}
+    for label, own in settings.items():
+        candidates = [(len(other), other_label) for other_label, other in settings.items()
+                      if len(other) < len(own) and other.items() <= own.items()]
+        found[label] = max(candidates, key=lambda c: c[0])[1] if candidates else label
+    return found
+
+
+def baselines(conditions: pd.DataFrame, wanted: str | None) -> tuple[dict[str, str], str]:
+    """The baseline condition of every condition, and a description of the choice.
+
+    `wanted` may be a condition's label (one baseline for all), or a factor level ("hierarchy"
+    or "preset=hierarchy"): then each condition is compared with the condition that differs
+    only in that factor, set to that level (a factor a condition does not set matches only
+    another condition that does not set it). `PARENT` ("parent", for ablations in a `list`
+    design): each condition is compared with the condition that sets the most of its settings,
+    to the same values, and nothing else (a condition without one is its own baseline). None:
+    the first condition.
+
+    Raises:
+        ExperimentError: `wanted` names no condition or factor level, or a condition has no
+            counterpart at that level.
+    """
+    labels = conditions.sort_values("condition")["label"].tolist()
+    if wanted == PARENT and wanted not in labels:
+        return parents(conditions), "each condition's parent (the same settings but one change)"
+    if wanted is None or wanted in labels:
+        base = labels[0] if wanted is None else wanted
+        return dict.fromkeys(labels, base), base
+    factors = [c for c in conditions.columns if c not in ("condition", "label")]
+    factor, _, level = wanted.rpartition("=")
+    candidates = [factor] if factor else [
+        f for f in factors if level in set(conditions[f].astype(str))]
+    if len(candidates) != 1 or candidates[0] not in factors:
+        raise ExperimentError(f"baseline: {shown(wanted)} names no single condition or factor "
+                              f"level; allowed: a label ({shown('; '.join(labels))}) or a "
+                              f"level of {', '.join(factors)}")
+    factor = candidates[0]
+    others = [f for f in factors if f != factor]
+    at_level = conditions[conditions[factor].astype(str) == level]
+    if at_level.empty:
+        raise ExperimentError(f"baseline: no condition has {factor}={named(level)}")
+    if others:  # merge matches a missing value (a factor not set) with a missing value
+        counterparts = at_level.drop_duplicates(others, keep="last")[["label", *others]]
+        found = conditions[["label", *others]].merge(
+            counterparts.rename(columns={"label": "baseline"}), on=others, how="left")
+    else:
+        found = conditions[["label"]].assign(baseline=at_level["label"].iloc[-1])
+    missing = found[found["baseline"].isna()]
+    if not missing.empty:
+        raise ExperimentError(
+            f"baseline: {shown(wanted)}: condition {shown(missing['label'].iloc[0])} has no "
+            f"counterpart with {factor}={named(level)} and the same other settings; name one "
+            "condition's label as the baseline instead")
+    return dict(zip(found["label"], found["baseline"], strict=True)), f"{factor}={level}"

@@ -9,7 +9,6 @@ keep state of its own (`attach`). Adding a rule is adding a class.
 
 from __future__ import annotations
 
-from abc import ABC
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -26,7 +25,7 @@ _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KIN
 P = TypeVar("P", bound="type[Policy]")
 
 
-class Policy(ABC):
+class Policy:
     """A governance rule of one concern (`kind`), chosen by `name`.
 
     Attributes:

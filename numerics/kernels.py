@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 
-A = np.ndarray  # the twins take and return plain arrays
-Real = float | np.floating[Any]  # a rate given as a Python float or already as float32
-
 from numerics.groups import first_within as _first_within_numpy
 from numerics.groups import group_argmax
 from numerics.rows import row_any, row_dot, row_max
+
+A = np.ndarray  # the twins take and return plain arrays
+Real = float | np.floating[Any]  # a rate given as a Python float or already as float32
 
 # None until the first kernel call decides: numba is installed and PURPOSEFUL_NUMBA is not "0".
 # Tests set it to True or False to run one twin or the other.

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from numerics.stats import gini
 from model.metrics import METRICS
+from numerics.stats import gini
 
 if TYPE_CHECKING:
     from reference.organization import ReferenceOrganization
@@ -21,7 +21,7 @@ EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
 
 
 def measure(m: ReferenceOrganization) -> dict[str, float]:
-    """`step` and every metric of `model.metrics.METRICS` for the current step, in the same order."""
+    """`step` and every metric of `model.metrics.METRICS` for the current step, in order."""
     staff = m.staff
     headcount = len(staff)
     affiliated = [p for p in staff if p.tribe is not None]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, check=False, timeout=300)
 
 
 def test_default_run_prints_a_summary():
@@ -56,9 +56,10 @@ def test_csv_output_matches_the_python_interface(tmp_path):
     (["--set", "membership=chaos"], ["membership", "chaos", "voluntary"]),
     (["--set", "people"], ["--set", "NAME=VALUE"]),
     (["--set", "people=ten"], ["people", "ten", "allowed: a whole number in [1,"]),
-    (["--set", "effort_dist=maybe"], ["effort_dist", "maybe", "allowed: fixed, exponential, lognormal"]),
+    (["--set", "effort_dist=maybe"],
+     ["effort_dist", "maybe", "allowed: fixed, exponential, lognormal"]),
     (["--set", "min_tribe_size=50"], ["min_tribe_size", "50", "allowed:"]),
-    (["--people", "-4"], ["--people", "-4", "allowed: an integer >= 1"]),
+    (["--people", "-4"], ["--people", "-4", "allowed: a whole number >= 1"]),
     (["--steps", "-1"], ["--steps", "-1"]),
     (["--out", "/proc/no-such-folder/run"], ["--out", "/proc/no-such-folder/run", "allowed:"]),
 ])
@@ -102,3 +103,37 @@ def test_an_unusable_out_folder_is_refused_before_the_run(tmp_path):
     result = cli("--steps", "100000", "--out", str(blocker / "run"))  # would take minutes
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--out" in result.stderr and blocker.read_text() == "not a folder"
+
+
+def test_output_settings_stream_the_event_log_and_keep_snapshots(tmp_path):
+    plain, streamed = tmp_path / "plain", tmp_path / "streamed"
+    common = ["--steps", "12", "--people", "40", "--seed", "2", "--snapshot-every", "5"]
+    assert cli(*common, "--out", str(plain)).returncode == 0
+    result = cli(*common, "--stream-events", "--out", str(streamed))
+    assert result.returncode == 0, result.stderr
+    assert "events/" in result.stdout
+    assert sorted(p.name for p in streamed.iterdir()) == [
+        "config.json", "events", "people_snapshots.parquet", "steps.parquet",
+        "tribes_snapshots.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(streamed / "events"),
+                                  pd.read_parquet(plain / "events.parquet"))
+    snapshots = pd.read_parquet(plain / "people_snapshots.parquet")
+    assert sorted(set(snapshots["step"])) == [0, 5, 10]
+    # a folder holding a streamed run's outputs is replaced whole by the next run
+    assert cli("--steps", "3", "--people", "10", "--no-events", "--out",
+               str(streamed)).returncode == 0
+    assert sorted(p.name for p in streamed.iterdir()) == ["config.json", "steps.parquet"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--stream-events"], ["--stream-events", "--out"]),
+    (["--stream-events", "--no-events", "--out", "x"], ["--stream-events", "--no-events"]),
+    (["--stream-events", "--format", "csv", "--out", "x"], ["--stream-events", "parquet"]),
+    (["--snapshot-every", "5"], ["--snapshot-every", "--out"]),
+])
+def test_output_settings_that_cannot_work_are_refused(tmp_path, args, words):
+    result = cli(*args, "--steps", "3", cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    for word in words:
+        assert word in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,12 +24,20 @@ from experiments import (
     Store,
     conditions,
     load_experiment,
+    provenance,
     replicate_seeds,
     run_sweep,
     summarize,
 )
-from experiments import runner as runner_module
-from experiments.analysis import bounds, draw_figures, format_summary, interval, write_summary
+from experiments import task as task_module
+from experiments.analysis import (
+    bounds,
+    draw_figures,
+    format_summary,
+    interval,
+    title,
+    write_summary,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,13 +69,16 @@ def runs_without_order(folder: Path) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- files and designs
-def test_the_governance_experiment_covers_every_preset():
+def test_the_governance_experiment_covers_every_preset_at_two_loads():
     from model import PRESETS
 
     experiment = load_experiment(ROOT / "experiments" / "governance.toml")
-    presets = {c.preset for c in conditions(experiment)}
-    assert presets == set(PRESETS)
-    assert experiment.replicates >= 30
+    conds = conditions(experiment)
+    assert {c.preset for c in conds} == set(PRESETS)
+    loads = {c.values["arrival_rate"] for c in conds}
+    assert len(loads) == 2 and all(len([c for c in conds if c.preset == p]) == 2
+                                   for p in PRESETS)
+    assert experiment.replicates >= 20 and experiment.warmup is None
 
 
 def test_grid_crosses_levels(tmp_path):
@@ -164,7 +176,7 @@ def test_a_folder_whose_files_disagree_on_a_columns_type_still_loads(tmp_path):
     out = tmp_path / "out"
     run_sweep(load_experiment(write(tmp_path, text)), out, workers=0, progress=False)
     # a file as an older version wrote it: a whole-number level stored as an integer
-    first = sorted((out / "runs").glob("*.parquet"))[0]
+    first = min((out / "runs").glob("*.parquet"))
     frame = pd.read_parquet(first)
     frame["outside_option"] = 0
     frame.to_parquet(first, index=False)
@@ -221,14 +233,15 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
      ["factors.wip_doin", "no such parameter", "wip_doing"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\npreset = ['anarchy']\n",
      ["factors.preset", "anarchy", "hierarchy"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'lhs'\n[factors]\n"
-     "outside_option = { low = 0.6, high = 0.2 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'lhs'\n[factors]\n"
+     "outside_option = { low = 0.6, high = 0.2 }\n"),
      ["factors.outside_option", "must be below"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'random'\n",
      ["experiment.design", "random", "grid", "sobol"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\nexit_base = [0.1, 2.0]\n",
      ["factors.exit_base", "2.0", "[0, 1]"]),
-    ("[experiment]\nsteps = 5\nreplicates = 0\nseed = 1\n", ["experiment.replicates", ">= 1"]),
+    ("[experiment]\nsteps = 5\nreplicates = 0\nseed = 1\n",
+     ["experiment.replicates", "allowed: 1 to 10,000"]),
     ("[experiment]\nsteps = 2.5\nreplicates = 1\nseed = 1\n",
      ["experiment.steps", "2.5 is not an integer"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nwarmup = 'half'\n",
@@ -240,32 +253,32 @@ def test_seeds_are_paired_across_conditions_and_distinct_across_replicates(tmp_p
      ["experiment.stpes", "unknown key"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npeople = -3\n",
      ["base", "people", "-3"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "preset = \"__import__('os').system('echo hacked')\"\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "preset = \"__import__('os').system('echo hacked')\"\n"),
      ["factors.preset", "neither a list"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "outside_option = { low = 0.2, high = 0.6 }\n", ["factors.outside_option", "grid"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "membership = { low = 0.2, high = 0.6 }\n", ["factors.membership", "numeric"]),
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "outside_option = { low = 0.2, high = 0.6 }\n"), ["factors.outside_option", "grid"]),
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "membership = { low = 0.2, high = 0.6 }\n"), ["factors.membership", "numeric"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[extra]\nx = 1\n",
      ["extra", "unknown table"]),
     ("[experiment]\nsteps = 5\nreplicates = = 1\n", ["not valid TOML", "line 3"]),
     ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[base]\npreset = 'hierarchy'\n",
      ["base.preset", "experiment.preset"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
-     "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\n[factors]\n"
+     "min_tribe_size = [2, 20]\nmax_tribe_size = [10, 30]\n"),
      ["condition", "min_tribe_size", "max_tribe_size"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 12\n"
-     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 12\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n"),
      ["experiment.samples", "12 is not a power of two", "'sobol'", "8 or 16"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 1\n"
-     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\ndesign = 'sobol'\nsamples = 1\n"
+     "[factors]\noutside_option = { low = 0.2, high = 0.6 }\n"),
      ["experiment.samples", "1 is not a power of two", "e.g. 2"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
-     "preset = ['hierarchy', 'matrix']\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'anarchy'\n[factors]\n"
+     "preset = ['hierarchy', 'matrix']\n"),
      ["experiment.baseline", "anarchy", "preset=hierarchy", "preset=matrix"]),
-    ("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'preset=chaos'\n"
-     "[factors]\npreset = ['hierarchy', 'matrix']\n",
+    (("[experiment]\nsteps = 5\nreplicates = 1\nseed = 1\nbaseline = 'preset=chaos'\n"
+     "[factors]\npreset = ['hierarchy', 'matrix']\n"),
      ["experiment.baseline", "no condition has preset=chaos"]),
 ])
 def test_malformed_experiment_files_are_refused_with_the_key_or_line(tmp_path, text, words):
@@ -334,7 +347,7 @@ def test_an_existing_dask_scheduler_by_address_gives_the_same_results(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0") as cluster:
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         report = run_sweep(experiment, tmp_path / "tcp", scheduler=cluster.scheduler_address,
                            progress=False)
@@ -347,14 +360,14 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
                                                                             monkeypatch):
     distributed = pytest.importorskip("distributed")
     experiment = load_experiment(write(tmp_path, SMALL))
-    code = runner_module.code_version()  # the workers' (they run this tree)
-    packages = runner_module.key_packages()
+    code = provenance.code_version()  # the workers' (they run this tree)
+    packages = provenance.package_versions(provenance.KEY_PACKAGES)
     try:
         with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=":0") as cluster:
+                                      host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
             address = cluster.scheduler_address
             # this client has other model source: refused before anything is written
-            monkeypatch.setattr(runner_module, "code_version",
+            monkeypatch.setattr(provenance, "code_version",
                                 lambda: {**code, "commit": "feedbeef", "source": "0" * 64})
             with pytest.raises(ExperimentError) as error:
                 run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
@@ -362,25 +375,25 @@ def test_dask_workers_must_run_the_clients_code_and_runs_record_the_workers(tmp_
             assert code["source"][:12] in str(error.value)
             assert not (tmp_path / "out").exists()
             # another numpy version
-            monkeypatch.setattr(runner_module, "code_version", lambda: code)
-            monkeypatch.setattr(runner_module, "key_packages",
-                                lambda: {**packages, "numpy": "0.0.1"})
+            monkeypatch.setattr(provenance, "code_version", lambda: code)
+            monkeypatch.setattr(provenance, "package_versions",
+                                lambda names: {**packages, "numpy": "0.0.1"})
             with pytest.raises(ExperimentError, match=r"numpy .*0\.0\.1"):
                 run_sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
             assert not (tmp_path / "out").exists()
             # the same source under another label (say, a copy without git): it runs, and
             # every run records the code version of the worker that ran it
-            monkeypatch.setattr(runner_module, "key_packages", lambda: packages)
-            monkeypatch.setattr(runner_module, "code_version",
+            monkeypatch.setattr(provenance, "package_versions", lambda names: packages)
+            monkeypatch.setattr(provenance, "code_version",
                                 lambda: {**code, "commit": "client-commit", "dirty": False})
             report = run_sweep(experiment, tmp_path / "out", scheduler=address,
                                progress=False)
         assert report.stored == 12
         runs = Store(tmp_path / "out").read_runs()
-        assert set(runs["code"]) == {runner_module.code_label(code)}
+        assert set(runs["code"]) == {provenance.code_label(code)}
         assert Store(tmp_path / "out").read_manifest()["code"]["commit"] == "client-commit"
     finally:
-        runner_module.environment.cache_clear()
+        provenance.environment.cache_clear()
 
 
 def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
@@ -396,14 +409,15 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
         for word in ("--scheduler", repr(address), reason, "tcp://HOST:PORT"):
             assert word in str(error.value)
     with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0") as cluster:
-        with pytest.raises(ExperimentError, match="has no workers"):
-            run_sweep(experiment, tmp_path / "out", scheduler=cluster.scheduler_address,
-                      progress=False, connect_timeout=1)
+                                  dashboard_address="127.0.0.1:0") as cluster, \
+            pytest.raises(ExperimentError, match="has no workers"):
+        run_sweep(experiment, tmp_path / "out", scheduler=cluster.scheduler_address,
+                  progress=False, connect_timeout=1)
     assert not (tmp_path / "out").exists()  # nothing written before the cluster answers
     result = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep",
                              str(write(tmp_path, SMALL)), "--out", str(tmp_path / "out"),
-                             "--scheduler", "foo"], capture_output=True, text=True, timeout=120)
+                             "--scheduler", "foo"], capture_output=True, text=True, check=False,
+                            timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--scheduler: 'foo' is not a scheduler address" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -411,14 +425,14 @@ def test_an_unreachable_scheduler_gets_a_clear_error(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     experiment = load_experiment(write(tmp_path, SMALL))
-    real = runner_module.run_task
+    real = task_module.run_task
 
     def flaky(task):
         if task.condition == 1 and task.replicate == 2:
-            return real(runner_module.Task(**{**task.__dict__, "steps": -1}))
+            return real(task_module.Task(**{**task.__dict__, "steps": -1}))
         return real(task)
 
-    monkeypatch.setattr(runner_module, "run_task", flaky)
+    monkeypatch.setattr(task_module, "run_task", flaky)
     report = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
     assert report.stored == 11
     assert report.failed == ["c00001-r0002"]
@@ -427,7 +441,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     # started again, the failed run is not retried unless asked
     again = run_sweep(experiment, tmp_path / "out", workers=0, progress=False)
     assert again.stored == 0 and again.failed == ["c00001-r0002"]
-    monkeypatch.setattr(runner_module, "run_task", real)
+    monkeypatch.setattr(task_module, "run_task", real)
     retried = run_sweep(experiment, tmp_path / "out", workers=0, progress=False,
                         retry_failed=True)
     assert retried.stored == 1 and not retried.failed
@@ -448,7 +462,7 @@ def test_a_run_whose_worker_dies_is_recorded_and_the_sweep_goes_on(tmp_path, mon
                                            "allowed-failures": 0}})
     experiment = load_experiment(write(tmp_path, SMALL))
     out = tmp_path / "out"
-    monkeypatch.setenv(runner_module.FAULT, "crash:c00002-r0001")  # that run's process exits
+    monkeypatch.setenv(task_module.FAULT, "crash:c00002-r0001")  # that run's process exits
     report = run_sweep(experiment, out, progress=False, **executor)
     failed = report.failed
     if "workers" in executor:  # the runs in flight with it were run again, each alone
@@ -459,7 +473,7 @@ def test_a_run_whose_worker_dies_is_recorded_and_the_sweep_goes_on(tmp_path, mon
     assert all(Store(out).failures()[run]["error"].startswith("worker died") for run in failed)
     again = run_sweep(experiment, out, progress=False, **executor)  # not retried unasked
     assert again.stored == 0 and again.failed == sorted(failed)
-    monkeypatch.delenv(runner_module.FAULT)
+    monkeypatch.delenv(task_module.FAULT)
     retried = run_sweep(experiment, out, progress=False, retry_failed=True, workers=0)
     assert retried.stored == len(failed) and not retried.failed
     run_sweep(experiment, tmp_path / "inline", workers=0, progress=False)
@@ -482,7 +496,8 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_expected_runs(tmp_path):
     process.wait()
     stored = len(Store(out).done())
     assert 3 <= stored < 24, "the sweep was not interrupted part-way"
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     assert f"{24 - stored} runs stored" in result.stdout or len(Store(out).done()) == 24
     expected = {f"c{c:05d}-r{r:04d}" for c in range(4) for r in range(6)}
@@ -662,8 +677,9 @@ def test_summary_has_intervals_and_paired_differences(tmp_path):
     assert "paired difference" in text and label in text
     written = write_summary(summary, tmp_path / "out") + draw_figures(tmp_path / "out", summary)
     names = {p.name for p in written}
-    assert {"summary.csv", "paired.csv", "throughput_retention.png",
-            "throughput_retention.svg", "time_series.png", "time_series.svg"} <= names
+    assert {"summary.csv", "paired-preset=hierarchy.csv", "estimates.png", "estimates.svg",
+            "paired-preset=hierarchy.png", "paired-preset=hierarchy.svg", "time_series.png",
+            "time_series.svg"} <= names
     assert pd.read_csv(tmp_path / "out" / "summary.csv").shape[0] == len(summary.estimates)
 
 
@@ -698,17 +714,18 @@ def test_sweep_and_summarize_from_the_command_line(tmp_path):
     out = tmp_path / "out"
     cli = [sys.executable, str(ROOT / "run.py")]
     result = subprocess.run(cli + ["sweep", str(path), "--out", str(out), "--workers", "1",
-                                   "--quiet"], capture_output=True, text=True, timeout=300)
+                                   "--quiet"], capture_output=True, text=True, check=False,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert "12 runs stored" in result.stdout and "runs/hour" in result.stdout
     result = subprocess.run(cli + ["summarize", str(out)], capture_output=True, text=True,
-                            timeout=300)
+                            check=False, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "throughput" in result.stdout and (out / "figures" / "time_series.png").exists()
     bad = write(tmp_path, SMALL.replace('"hierarchy", "purposeful"', '"hierarchy", "chaos"'),
                 "bad.toml")
     result = subprocess.run(cli + ["sweep", str(bad), "--out", str(tmp_path / "bad")],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "factors.preset" in result.stderr and "chaos" in result.stderr
     assert not (tmp_path / "bad").exists()
@@ -717,21 +734,21 @@ def test_sweep_and_summarize_from_the_command_line(tmp_path):
 def test_summaries_warn_when_runs_come_from_different_code(tmp_path):
     run_sweep(load_experiment(write(tmp_path, SMALL)), tmp_path / "out", workers=0,
               progress=False)
-    first = sorted((tmp_path / "out" / "runs").glob("*.parquet"))[0]
+    first = min((tmp_path / "out" / "runs").glob("*.parquet"))
     frame = pd.read_parquet(first)
     frame["code"] = "0123456789abcdef-older"
     frame.to_parquet(first, index=False)
     summary = summarize(tmp_path / "out")
     assert len(summary.codes) == 2
-    assert format_summary(summary).startswith("warning: the runs come from 2 code versions")
+    assert any(line.startswith("warning: the runs come from 2 code versions")
+               for line in format_summary(summary).splitlines())
 
 
 def test_a_folder_another_sweep_is_writing_to_is_refused(tmp_path):
     experiment = load_experiment(write(tmp_path, SMALL))
     out = tmp_path / "out"
-    with Store(out).owned():
-        with pytest.raises(ExperimentError, match="another sweep is writing"):
-            run_sweep(experiment, out, workers=0, progress=False)
+    with Store(out).owned(), pytest.raises(ExperimentError, match="another sweep is writing"):
+        run_sweep(experiment, out, workers=0, progress=False)
     assert run_sweep(experiment, out, workers=0, progress=False).stored == 12
 
 
@@ -761,3 +778,182 @@ def test_a_killed_writers_half_written_files_are_removed_on_resume(tmp_path):
     assert again.stored == 0 and again.skipped == 12
     assert not any(path.exists() for path in leftovers)
     assert len(Store(out).read_runs()) == 12
+
+
+def test_the_experiments_package_has_no_import_loop():
+    import ast
+    import graphlib
+
+    graph = {}
+    for path in (ROOT / "experiments").glob("*.py"):
+        uses = set()
+        for node in ast.walk(ast.parse(path.read_text())):  # imports in functions count too
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("experiments"):
+                uses |= ({alias.name for alias in node.names} if node.module == "experiments"
+                         else {node.module.split(".")[1]})
+            elif isinstance(node, ast.Import):
+                uses |= {alias.name.split(".")[1] for alias in node.names
+                         if alias.name.startswith("experiments.")}
+        graph[path.stem] = uses - {path.stem, "__init__"}
+    del graph["__init__"]
+    assert list(graphlib.TopologicalSorter(graph).static_order())  # CycleError if a loop
+
+
+# ---------------------------------------------------------------------- what summaries say
+def test_summaries_name_the_window_and_how_every_metric_is_summarized(tmp_path):
+    from model.metrics import BY_NAME
+
+    fixed = SMALL.replace("keep_every = 5", "keep_every = 5\nwarmup = 0.5")
+    run_sweep(load_experiment(write(tmp_path, fixed)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.window == (16, 30) and summary.steps == 30  # warm-up 0.5 of 30 steps
+    for table in (summary.estimates, summary.paired):  # read from the metric declarations
+        assert set(table["metric"]) == {m for m in BY_NAME if m in set(table["metric"])}
+        assert len(set(table["metric"])) >= 30
+        assert all(row.summary == BY_NAME[row.metric].kind and row.unit == BY_NAME[row.metric].unit
+                   for row in table.itertuples())
+    text = format_summary(summary)
+    for words in ("window: steps 16-30 of 30", "95% CI, Student t over replicates",
+                  "throughput (items/step): mean over the window",
+                  "retention (share): value at the last step",
+                  "lead time (steps): mean over the items done in the window"):
+        assert words in text
+    # without a warm-up, each run's window starts after its own transient (MSER-5)
+    run_sweep(load_experiment(write(tmp_path, SMALL, "mser.toml")), tmp_path / "mser",
+              workers=0, progress=False)
+    runs = Store(tmp_path / "mser").read_runs()
+    mser = summarize(tmp_path / "mser")
+    if runs["window_start"].nunique() > 1:
+        assert mser.window is None
+        assert f"MSER-5 truncation: from step {runs['window_start'].min():.0f}" in \
+            format_summary(mser)
+    else:
+        assert mser.window == (runs["window_start"].iloc[0], 30)
+
+
+def test_summaries_warn_below_five_replicates(tmp_path):
+    few = summarize(_swept(tmp_path, replicates=4))
+    assert few.replicates == 4
+    assert "only 4 replicates" in format_summary(few) and "fewer than 5" in few.warnings[0]
+    enough = summarize(_swept(tmp_path, replicates=5))
+    assert enough.replicates == 5 and not enough.warnings
+    assert "warning" not in format_summary(enough)
+
+
+def _swept(tmp_path: Path, replicates: int) -> Path:
+    text = (SMALL.replace("replicates = 3", f"replicates = {replicates}")
+            .replace("steps = 30", "steps = 10").replace("people = 40", "people = 20"))
+    out = tmp_path / f"out{replicates}"
+    run_sweep(load_experiment(write(tmp_path, text, f"r{replicates}.toml")), out, workers=0,
+              progress=False)
+    return out
+
+
+def test_figures_show_labels_units_n_window_interval_and_paired_differences(tmp_path):
+    fixed = SMALL.replace("keep_every = 5", "keep_every = 5\nwarmup = 0.5")
+    run_sweep(load_experiment(write(tmp_path, fixed)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    written = {p.name for p in draw_figures(tmp_path / "out", summary)}
+    assert written == {f"{name}.{ext}" for ext in ("png", "svg") for name in
+                       ("estimates", "paired-preset=hierarchy", "time_series")}
+    figures = tmp_path / "out" / "figures"
+    for name, words in (
+            ("estimates", ["throughput (items/step)", "lead time (steps)", "retention (share)",
+                           "value at the last step"]),
+            ("paired-preset=hierarchy", ["difference in throughput (items/step)",
+                                         "against preset=hierarchy", "same seeds",
+                                         "preset=purposeful wip_doing=3"]),
+            ("time_series", ["step", "retention (share)", "summary window"])):
+        svg = (figures / f"{name}.svg").read_text()  # text kept as text, not as paths
+        for word in [*words, "steps 16-30 of 30", "95% CI, Student t over replicates",
+                     "n = 3 replicates"]:
+            assert word in svg, (name, word)
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_baseline_keeps_its_own_paired_file(tmp_path):
+    out = tmp_path / "out"
+    run_sweep(load_experiment(write(tmp_path, SMALL)), out, workers=0, progress=False)
+    cli = [sys.executable, str(ROOT / "run.py"), "summarize", str(out), "--no-figures"]
+    first = subprocess.run(cli, capture_output=True, text=True, check=False, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = (out / "paired-preset=hierarchy.csv").read_bytes()
+    second = subprocess.run([*cli, "--baseline", "preset=hierarchy wip_doing=1"],
+                            capture_output=True, text=True, check=False, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert (out / "paired-preset=hierarchy.csv").read_bytes() == before
+    other = [p.name for p in out.glob("paired-preset=hierarchy_wip_doing=1-*.csv")]
+    assert len(other) == 1 and other[0] in second.stdout
+    table = pd.read_csv(out / other[0])
+    assert set(table["baseline"]) == {"preset=hierarchy wip_doing=1"}
+
+
+def test_an_experiment_names_the_metrics_summarize_prints_beside_the_headline(tmp_path):
+    text = SMALL.replace('baseline = "hierarchy"', 'baseline = "hierarchy"\n'
+                         'report = ["served", "utilization"]')
+    run_sweep(load_experiment(write(tmp_path, text)), tmp_path / "out", workers=0,
+              progress=False)
+    summary = summarize(tmp_path / "out")
+    assert summary.report == ("served", "utilization")
+    header = format_summary(summary).splitlines()
+    assert any(title("served") in line and title("throughput") in line for line in header)
+    plain = SMALL.replace('name = "small"', 'name = "plain"')
+    run_sweep(load_experiment(write(tmp_path, plain, "plain.toml")), tmp_path / "plain",
+              workers=0, progress=False)
+    assert title("served") not in format_summary(summarize(tmp_path / "plain"))
+
+
+@pytest.mark.parametrize("report, message", [
+    ('["served", "nonsense"]', "experiment.report: 'nonsense' is not a metric; allowed: "),
+    ('["served", "served"]', "names a metric twice"),
+    ('"served"', "is not an array"),
+    ('[3]', "3 is not a metric"),
+])
+def test_a_report_of_unknown_metrics_is_refused_in_one_line(tmp_path, report, message):
+    text = SMALL.replace('baseline = "hierarchy"', f'baseline = "hierarchy"\nreport = {report}')
+    with pytest.raises(ExperimentError, match=re.escape(message)) as refused:
+        load_experiment(write(tmp_path, text))
+    assert "\n" not in str(refused.value)
+
+
+def test_parent_baselines_pair_each_ablation_with_its_unchanged_condition(tmp_path):
+    from experiments.designs import baselines, conditions_table
+
+    experiment = load_experiment(ROOT / "experiments" / "ablations.toml")
+    found, _ = baselines(conditions_table(conditions(experiment)), "parent")
+    for label, parent in found.items():
+        own, base = set(label.split()), set(parent.split())
+        # the parent sets the preset and the load and nothing else; the change is the rest
+        assert {s.split("=")[0] for s in base} == {"preset", "arrival_rate"} and base <= own
+    assert sum(label == parent for label, parent in found.items()) == 8  # 4 presets x 2 loads
+    text = """
+[experiment]
+name = "ablate"
+steps = 20
+replicates = 2
+seed = 3
+design = "list"
+baseline = "parent"
+[base]
+people = 40
+[[settings]]
+preset = "matrix"
+[[settings]]
+preset = "matrix"
+switch_cost = 0.0
+[[settings]]
+preset = "hierarchy"
+[[settings]]
+preset = "hierarchy"
+work = "pull"
+"""
+    run_sweep(load_experiment(write(tmp_path, text)), tmp_path / "out", workers=0,
+              progress=False)
+    paired = summarize(tmp_path / "out").paired.query("metric == 'throughput'")
+    by = dict(zip(paired["label"], paired["baseline"], strict=True))
+    assert by == {"preset=matrix": "preset=matrix",
+                  "preset=matrix switch_cost=0": "preset=matrix",
+                  "preset=hierarchy": "preset=hierarchy",
+                  "preset=hierarchy work=pull": "preset=hierarchy"}

@@ -28,14 +28,37 @@ def test_every_notebook_has_small_parameters_here():
     assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(SMALL)
 
 
+# what each notebook must state, computed from its results
+STATEMENTS = {
+    "01_quickstart": ("Throughput averaged ", "of the starting people were still employed",
+                      "of the ties join two members of the same tribe"),
+    "02_governance": ("throughput: ", "retention: "),
+    "03_sensitivity": (" under ",),
+    "04_tribe_dynamics": ("Share still in their tribe after 30 steps", "Share still employed",
+                          "Tribe sizes under ", "Purposes move most under"),
+}
+FIGURES = {"01_quickstart": {"time_series", "network"},
+           "02_governance": {"by_rule", "paired_differences"},
+           "03_sensitivity": {"sobol", "morris"},
+           "04_tribe_dynamics": {"survival", "tribe_sizes", "leader_tenure", "purpose_drift"}}
+
+
 @pytest.mark.parametrize("name", sorted(SMALL))
-def test_notebook_runs(name, tmp_path):
-    parameters = dict(SMALL[name])
-    if "WORKERS" in parameters:  # results go to a scratch folder, not the repository
-        parameters["OUT"] = str(tmp_path / "results")
-    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
+def test_notebook_runs_saves_its_figures_and_states_what_they_show(name, tmp_path):
+    parameters = {**SMALL[name], "OUT": str(tmp_path / "results")}  # not the repository's
+    executed = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(executed),
                                parameters=parameters, cwd=str(NOTEBOOKS), kernel_name="python3",
                                progress_bar=False, execution_timeout=TIMEOUT)
+    # under OUT, or beside it for a variant of an experiment file (OUT-<hash>)
+    saved = list(tmp_path.rglob("*.png")) + list(tmp_path.rglob("*.svg"))
+    stems = {(p.stem, p.suffix) for p in saved}
+    assert stems == {(stem, suffix) for stem in FIGURES[name] for suffix in (".png", ".svg")}
+    for path in saved:
+        assert path.stat().st_size > 5_000, path
+    text = outputs(executed)
+    for statement in STATEMENTS[name]:
+        assert statement in text, statement
 
 
 def outputs(notebook: Path) -> str:

@@ -27,6 +27,11 @@ PACKAGES = (
 )
 
 
+# tarfile's "data" filter (Python 3.11.4 and later) also refuses what is checked by hand
+# below; Debian 12's Python 3.11.2 does not have it, and the hand checks are enough there
+DATA_FILTER = hasattr(tarfile, "data_filter")
+
+
 def cache_dir() -> Path:
     """The folder solara's server reads cached front-end files from."""
     from solara.server import settings
@@ -68,10 +73,17 @@ def ensure_assets(folder: Path | None = None) -> Path:
                 for member in archive.getmembers():
                     # npm tarballs hold everything under "package/": strip that component
                     parts = Path(member.name).parts[1:]
-                    if not parts or member.issym() or member.islnk():
-                        continue
+                    if not parts or not (member.isfile() or member.isdir()):
+                        continue  # links and devices: no front-end file is one
+                    if ".." in parts:
+                        raise RuntimeError(f"npm pack {spec}: {member.name!r} points outside "
+                                           "the package")
                     member.name = str(Path(*parts))
-                    archive.extract(member, staging, filter="data")
+                    member.mode &= 0o755
+                    if DATA_FILTER:
+                        archive.extract(member, staging, filter="data")
+                    else:
+                        archive.extract(member, staging)
             _add_minified_names(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             staging.rename(target)

@@ -12,7 +12,7 @@ that change the purpose ask the purpose policy, which a fixed mandate refuses.
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,7 @@ class ConflictRecord(Table):
                      "tribe last calmed)")
 
 
-class ConflictPolicy(Policy):
+class ConflictPolicy(Policy, ABC):
     """How a divided tribe resolves its conflict (the contract of every conflict policy).
 
     Attributes:

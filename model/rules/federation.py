@@ -26,15 +26,16 @@ A constellation coordinates its tribes' cross-tribe work (in act.flow, once the 
 moved and before the tribes take in new work): a part one of its tribes handed off goes
 straight to the sister tribe that fits it best (purpose alignment plus skill match, as pull
 scores) and can admit it under the work policy, before that tribe takes new work from the
-market, instead of waiting in the backlog to be found; and the hand-off's extra effort (`model.rules.handoff`) is
-discounted by gamma_ab = `constellation_discount` (1 + q_C) / 2. A constellation is the
-"tribe of tribes" of the essay; its benefit is coordination, as in Galbraith's (1974) lateral
-relations and integrating roles, which lower the cost of interdependent work between units.
+market, instead of waiting in the backlog to be found; and the hand-off's extra effort
+(`model.rules.handoff`) is discounted by gamma_ab = `constellation_discount` (1 + q_C) / 2. A
+constellation is the "tribe of tribes" of the essay; its benefit is coordination, as in
+Galbraith's (1974) lateral relations and integrating roles, which lower the cost of
+interdependent work between units.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -101,7 +102,7 @@ class Federated(Table):
     constellation = Column(np.int32, NO_CONSTELLATION, doc="its constellation (-1: none)")
 
 
-class FederationPolicy(Policy):
+class FederationPolicy(Policy, ABC):
     """Whether and how tribes federate (the contract of every federation policy).
 
     Attributes:

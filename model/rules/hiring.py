@@ -7,7 +7,7 @@ strongest ties who are still here; the membership policy then places them.
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ class HiringParams(Params):
     hiring: str = policy("hiring", "replace", "whether people who exit are replaced")
 
 
-class HiringPolicy(Policy):
+class HiringPolicy(Policy, ABC):
     """Whether people who exit are replaced (the contract of every hiring policy)."""
 
     kind = "hiring"

@@ -9,12 +9,15 @@ Tribes contest three things:
 A contest becomes a conflict with probability `rivalry` (0: tribes never dispute, and nothing
 below happens). The intertribe policy resolves it:
 
-| policy      | contested item goes to                       | overlapping purposes            | effort | ties |
-|-------------|----------------------------------------------|---------------------------------|--------|------|
-| market      | the better fit (the pull score)              | stay: the market decides        | 0      | 1    |
-| escalation  | the better skill match (what a superior sees) | the smaller tribe yields        | 1      | 0    |
-| negotiation | the better fit                               | both yield half                 | 1      | 0    |
-| separation  | the closer purpose (its territory)           | both yield: themes divided      | 0      | 1    |
+| policy      | contested item goes to       | overlapping purposes       | effort | ties |
+|-------------|------------------------------|----------------------------|--------|------|
+| market      | the better fit (pull score)  | stay: the market decides   | 0      | 1    |
+| escalation  | the better skill match       | the smaller tribe yields   | 1      | 0    |
+| negotiation | the better fit               | both yield half            | 1      | 0    |
+| separation  | the closer purpose           | both yield: themes divided | 0      | 1    |
+
+(Escalation's skill match is what a superior sees; separation's closer purpose is the
+tribe's territory.)
 
 A person's move stands under every policy (whether people may move is the membership policy's
 question); the conflict over it costs as the policy says. Overlapping tribes divide the themes
@@ -35,7 +38,7 @@ Weingart 2003 on the costs of conflict).
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -72,7 +75,7 @@ class IntertribeParams(Params):
                                    "a conflict destroys (times the policy's ties factor)", 0, 1)
 
 
-class IntertribePolicy(Policy):
+class IntertribePolicy(Policy, ABC):
     """How a conflict between two tribes is resolved (the contract of every intertribe policy).
 
     Attributes:

@@ -13,7 +13,7 @@ skilled member leads a team management forms, when the policy has single leaders
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,7 +68,7 @@ class Tenures(Table):
     leader_since = Column(np.int32, -1, doc="step the current leader took over (-1: never)")
 
 
-class LeadershipPolicy(Policy):
+class LeadershipPolicy(Policy, ABC):
     """How a tribe gets its leader (the contract of every leadership policy).
 
     Attributes:

@@ -13,7 +13,7 @@ is below `leave_threshold`.
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -59,7 +59,7 @@ class MembershipParams(Params):
                               choices=("equal", "fit"))
 
 
-class MembershipPolicy(Policy):
+class MembershipPolicy(Policy, ABC):
     """Who decides which tribe a person belongs to (the contract of every membership
     policy)."""
 

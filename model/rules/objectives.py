@@ -21,7 +21,7 @@ the delivering tribe's unit's objective themes (the step table's `value_objectiv
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,7 @@ class ObjectivesParams(Params):
                                     "the tribe takes in work, beside purpose and skill", 0, 10)
 
 
-class ObjectivesPolicy(Policy):
+class ObjectivesPolicy(Policy, ABC):
     """Whether formal units have objectives (the contract of every objectives policy).
 
     Attributes:

@@ -18,7 +18,7 @@ phi = `refine_rate`, mu = `market_pull`, c the value champion (no champion, no p
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -61,7 +61,7 @@ class PurposeRecord(Table):
     pivots = Column(np.int32, 0, doc="pivots so far")
 
 
-class PurposePolicy(Policy):
+class PurposePolicy(Policy, ABC):
     """How a tribe's purpose changes (the contract of every purpose policy).
 
     Attributes:

@@ -25,7 +25,7 @@ limits, if the policy sets any), the hand-offs a constellation routes to its tri
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,7 +84,7 @@ class Effectiveness(Table):
     slack = Column(np.float32, 1.0, doc="share of the step's capacity no item absorbed")
 
 
-class WorkPolicy(Policy):
+class WorkPolicy(Policy, ABC):
     """How work reaches the tribes (the contract of every work policy).
 
     Attributes:
