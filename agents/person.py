@@ -35,6 +35,7 @@ class ExitReason(IntEnum):
     NONE = 0
     ATTRITION = 1  # the base hazard: retirement, relocation, illness, ...
     VOLUNTARY = 2  # a quit: the person chose a better option elsewhere
+    LAYOFF = 3  # laid off by a layoff shock (model.rules.pressure)
 
     @property
     def label(self) -> str:

@@ -36,6 +36,7 @@ from model.rules.objectives import ObjectivesParams
 from model.rules.opportunism import OpportunismParams
 from model.rules.orient import OrientParams
 from model.rules.passion import PassionParams
+from model.rules.pressure import PressureParams
 from model.rules.purpose import PurposeParams
 from model.rules.work import WorkParams
 
@@ -48,13 +49,13 @@ class ConfigError(ValueError):
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
     FederationParams, IntertribeParams, ObjectivesParams, OpportunismParams, CompetenceParams,
-    PopulationParams, MarketParams, HandoffParams, FitParams, OrientParams, PassionParams,
-    ExitParams, LifecycleParams)
+    PressureParams, PopulationParams, MarketParams, HandoffParams, FitParams, OrientParams,
+    PassionParams, ExitParams, LifecycleParams)
 
 
 @dataclass(frozen=True)
 class Config(LifecycleParams, ExitParams, PassionParams, OrientParams, FitParams, HandoffParams,
-             MarketParams, PopulationParams, CompetenceParams, OpportunismParams,
+             MarketParams, PopulationParams, PressureParams, CompetenceParams, OpportunismParams,
              ObjectivesParams, IntertribeParams, FederationParams, HiringParams, ConflictParams,
              WorkParams, PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
@@ -176,6 +177,12 @@ def _kind(spec: dataclasses.Field[Any]) -> type:
 def _check(spec: dataclasses.Field[Any], value: Any) -> Any:
     """Return `value` converted to the parameter's type, or raise ConfigError."""
     name, meta, kind = spec.name, spec.metadata, _kind(spec)
+    if kind is str and meta.get("parse") is not None:
+        try:
+            canonical: str = meta["parse"](value)
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}; allowed: {meta['allowed']}") from None
+        return canonical
     if kind is str:
         allowed = policy_names(meta["policy"]) if "policy" in meta else meta["choices"]
         if not isinstance(value, str) or value not in allowed:
@@ -212,6 +219,8 @@ def allowed_values(spec: dataclasses.Field[Any]) -> str:
     meta = spec.metadata
     if "policy" in meta:
         return " | ".join(policy_names(meta["policy"]))
+    if meta.get("allowed"):
+        return str(meta["allowed"])
     if meta["choices"]:
         return " | ".join(meta["choices"])
     return f"[{meta['lo']:g}, {meta['hi']:g}]"

@@ -20,7 +20,7 @@ from model.events import EventLog
 from model.initial import establish, populate
 from model.kanban import Board
 from model.market import Market
-from model.metrics import METRICS, measure
+from model.metrics import LABELS, METRICS, measure
 from model.plan import OBSERVE, PLAN, Phase
 from model.presets import FORMAL
 from model.recording import Recording
@@ -44,6 +44,11 @@ AGENT_REPORTERS = {
 def _reporter(name: str) -> Callable[[Organization], float]:
     """Mesa model reporter of step-table column `name` (measured by the record phase)."""
     return lambda model: model.state.metrics[name]
+
+
+def _label(name: str) -> Callable[[Organization], str]:
+    """Mesa model reporter of the step table's text column `name`."""
+    return lambda model: model.state.labels[name]
 
 
 class Organization(mesa.Model):
@@ -126,8 +131,9 @@ class Organization(mesa.Model):
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name)
-                             for name in ("step", *(metric.name for metric in METRICS))},
+            model_reporters={**{name: _reporter(name)
+                                for name in ("step", *(metric.name for metric in METRICS))},
+                             **{label.name: _label(label.name) for label in LABELS}},
             agent_reporters=AGENT_REPORTERS if self.recording.agents else None)
         measure(self.state, self.rules)  # the metrics of step 0
         self.record()
@@ -267,7 +273,8 @@ class Organization(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def step_table(self) -> pd.DataFrame:
-        """One row per recorded step: `step` and the metrics of `model.metrics.METRICS`."""
+        """One row per recorded step: `step`, the metrics of `model.metrics.METRICS` and the
+        text columns of `model.metrics.LABELS`."""
         table: pd.DataFrame = self.datacollector.get_model_vars_dataframe()
         return table
 

@@ -31,6 +31,7 @@ from model.rules import (
     objectives,
     orient,
     passion,
+    pressure,
     purpose,
     work,
 )
@@ -63,6 +64,7 @@ class Phase:
 
 PLAN: tuple[Phase, ...] = (
     Phase("state", "compact", frames.compact),
+    Phase("pressure", "shocks", pressure.shocks),
     Phase("market", "arrivals", market.arrivals),
     Phase("observe", "fit", fit.observe),
     Phase("observe", "standing", leadership.observe_standing),
@@ -70,6 +72,7 @@ PLAN: tuple[Phase, ...] = (
     Phase("orient", "passions", passion.discover),
     Phase("decide", "membership", membership.decide),
     Phase("decide", "exit", exit.decide),
+    Phase("decide", "response", pressure.respond),
     Phase("decide", "leadership", leadership.decide),
     Phase("decide", "development", competence.develop),
     Phase("decide", "life cycle", lifecycle.decide),

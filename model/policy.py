@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring",
                 "federation", "intertribe", "objectives", "sanction", "development",
-                "discovery")
+                "discovery", "layoff", "response")
 
 _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KINDS}
 

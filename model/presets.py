@@ -42,6 +42,16 @@ FORMAL: dict[str, str] = {
     "development": "none",
 }
 
+# policies every preset leaves neutral: how leaders develop, whether passions are found, who
+# is laid off should a layoff shock strike (at random: the presets differ in their governance,
+# not in whom they dismiss), and how people who cannot leave respond (only by exit)
+NEUTRAL: dict[str, str] = {
+    "development": "none",
+    "discovery": "none",
+    "layoff": "random",
+    "response": "exit",
+}
+
 PRESETS: dict[str, dict[str, object]] = {
     # Management assigns people to teams by skill and appoints leaders; purposes are mandates
     # that never change; work is pushed to teams without WIP limits.
@@ -57,6 +67,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "objectives": "none",
         "objective_weight": 1.0,
         "sanction": "leader",
+        **NEUTRAL,
     },
     # Formal units with appointed leaders, plus voluntary communities: people may propose moves
     # and found tribes, which management approves some of the time; purposes are co-created.
@@ -72,6 +83,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "objectives": "none",
         "objective_weight": 0.5,
         "sanction": "leader",
+        **NEUTRAL,
     },
     # Voluntary tribes around purposes, leaders recognized by peers, purposes co-created and
     # pivoted after poor results, Kanban pull, and exit as the answer to lasting conflict.
@@ -87,6 +99,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "objectives": "none",
         "objective_weight": 0.0,
         "sanction": "exclude",
+        **NEUTRAL,
     },
     # Voluntary roles, no single leader (roles distributed), objections settled by consent.
     "holacracy": {
@@ -101,6 +114,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "objectives": "none",
         "objective_weight": 0.0,
         "sanction": "peers",
+        **NEUTRAL,
     },
     # The purposeful enterprise as a tribe of tribes: purposeful's voluntary tribes federate
     # into constellations around shared, co-created purposes, whose tribal leaders emerge from
@@ -117,6 +131,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "objectives": "none",
         "objective_weight": 0.0,
         "sanction": "exclude",
+        **NEUTRAL,
     },
 }
 

@@ -51,13 +51,13 @@ class Conditions:
     Attributes:
         demand: factor on the arrival rate (a surge above 1, a slump below).
         outside: factor on the outside option (a boom above 1, a collapse below).
-        hiring_frozen: leavers are not replaced.
-        active: the names of the shocks active this step.
+        freeze: the share of leavers not replaced (a hiring freeze; 0: none).
+        active: the kinds of the shocks active this step.
     """
 
     demand: float = 1.0
     outside: float = 1.0
-    hiring_frozen: bool = False
+    freeze: float = 0.0
     active: list[str] = field(default_factory=list)
 
 
@@ -88,6 +88,7 @@ class State:
         switched: (from, to) tribes of this step's switches (membership phase, read by the
             intertribe phase).
         metrics: the metrics of the last recorded step.
+        labels: the text columns of the last recorded step (`model.metrics.LABELS`).
         starting: the ids of the people active at step 0 (retention is the share of them still
             active).
         exits_before: exits before step 0 (the established organization's history).
@@ -112,6 +113,7 @@ class State:
         self.leavers = EMPTY
         self.switched: tuple[np.ndarray, np.ndarray] = (EMPTY, EMPTY)
         self.metrics: dict[str, float] = {}
+        self.labels: dict[str, str] = {}  # the text columns of the last recorded step
         self.starting = EMPTY
         self.exits_before = 0
         self.departed: list[np.ndarray] = []  # ids of the people dropped by each compaction

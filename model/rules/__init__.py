@@ -19,6 +19,8 @@ uses and its group of parameters:
     opportunism  who serves themselves; peer review that can reject; sanctions
     competence   leaders' competences (IOHAI) and how leaders develop them
     passion      intensity of passion; discovery and pivots in life
+    pressure     shocks (demand, layoffs, hiring freezes, outside options); exit, voice
+                 and neglect
 
 `Rules` is the set of policies chosen for a run.
 """
@@ -45,6 +47,7 @@ from model.rules import (
     opportunism,
     orient,
     passion,
+    pressure,
     purpose,
     work,
 )
@@ -58,6 +61,7 @@ from model.rules.membership import MembershipPolicy
 from model.rules.objectives import ObjectivesPolicy
 from model.rules.opportunism import SanctionPolicy
 from model.rules.passion import DiscoveryPolicy
+from model.rules.pressure import LayoffPolicy, ResponsePolicy
 from model.rules.purpose import PurposePolicy
 from model.rules.work import WorkPolicy
 
@@ -71,11 +75,12 @@ _CONTRACTS: dict[str, type] = {
     "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
     "federation": FederationPolicy, "intertribe": IntertribePolicy,
     "objectives": ObjectivesPolicy, "sanction": SanctionPolicy,
-    "development": DevelopmentPolicy, "discovery": DiscoveryPolicy}
+    "development": DevelopmentPolicy, "discovery": DiscoveryPolicy, "layoff": LayoffPolicy,
+    "response": ResponsePolicy}
 
 __all__ = ["Rules", "competence", "conflict", "exit", "federation", "fit", "handoff", "hiring",
            "intertribe", "leadership", "lifecycle", "membership", "objectives", "opportunism",
-           "orient", "passion", "purpose", "work"]
+           "orient", "passion", "pressure", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class Rules:
     sanction: SanctionPolicy
     development: DevelopmentPolicy
     discovery: DiscoveryPolicy
+    layoff: LayoffPolicy
+    response: ResponsePolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

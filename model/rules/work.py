@@ -34,7 +34,7 @@ import numpy as np
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
-from model.rules import competence, intertribe, opportunism, passion
+from model.rules import competence, intertribe, opportunism, passion, pressure
 from numerics import kernels
 from numerics.groups import group_argmax
 from numerics.rows import row_dot
@@ -268,11 +268,13 @@ def effort_left(s: State, rules: Rules, flat: np.ndarray, members: np.ndarray,
                 tribe: np.ndarray) -> np.ndarray | None:
     """The share of each membership's effort that the person's other duties leave for the
     tribe's items this step (reviews and sanctions last step, training, work that does not
-    carry their purpose); None when nothing takes any."""
+    carry their purpose) and that they do not withhold (neglect, `model.rules.pressure`); None
+    when nothing takes any."""
     left = None
     for share in (opportunism.effort_load(s, rules, members),
                   competence.training_left(s, rules, members),
-                  passion.meaning_left(s, rules, flat, members)):
+                  passion.meaning_left(s, rules, flat, members),
+                  pressure.effort_kept(s, rules, members)):
         if share is not None:
             left = share if left is None else left * share
     return left
