@@ -15,6 +15,7 @@ from agents.community import Community
 from agents.person import People, Person
 from agents.tribe import Tribe, Tribes
 from model import frames
+from model.activity import ActivityLog
 from model.config import Config, ConfigError
 from model.events import EventLog
 from model.initial import establish, populate
@@ -128,6 +129,8 @@ class Organization(mesa.Model):
         self.state.starting = p.id[: p.n][p.active[: p.n]].copy()
         self.state.exits_before = self.state.events.counts["exited"]
         self.state.board.restart_totals()
+        if self.recording.activity:  # from step 0: the history before it is not recorded
+            self.state.activity = ActivityLog(self.state.people, self.state.tribes)
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(
@@ -212,7 +215,7 @@ class Organization(mesa.Model):
         """Keep what `recording` says from now on (the agent reporters cannot change)."""
         if not isinstance(recording, Recording):
             raise ConfigError(f"recording: {recording!r} is not allowed; allowed: a Recording")
-        for name in ("agents", "event_folder"):
+        for name in ("agents", "event_folder", "activity"):
             if getattr(recording, name) != getattr(self.recording, name):
                 raise ConfigError(f"recording.{name}: {getattr(recording, name)!r} differs "
                                   f"from the model's ({getattr(self.recording, name)!r}); "
@@ -222,8 +225,10 @@ class Organization(mesa.Model):
 
     def record(self) -> None:
         """Record this step's outputs: the step table row (Mesa's DataCollector), agent
-        reporters and snapshots if kept."""
+        reporters, snapshots and how people stand (the activity record) if kept."""
         self.datacollector.collect(self)
+        if self.state.activity is not None:
+            self.state.activity.stand(self.steps, self.state.tribes.leader_quality)
         every = self.recording.snapshot_every
         if every and self.steps % every == 0:
             self._snapshots.append((self.people_frame(), self.tribes_frame()))
@@ -281,6 +286,34 @@ class Organization(mesa.Model):
     def event_log(self) -> pd.DataFrame:
         """Every event so far: step, event, person, tribe, other, detail."""
         return self.state.events.frame()
+
+    def activity(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The activity record (`model.activity`): every act (step, person, tribe, activity,
+        item, part, other, other_tribe, detail) and how every active person stood at the end
+        of every step (fit and its terms, leader quality, engagement, commitment,
+        contribution).
+
+        Raises:
+            ConfigError: the run keeps no activity record.
+        """
+        return self._activity().frame(), self._activity().standing()
+
+    def day_in_the_life(self, person: int, steps: range | None = None) -> pd.DataFrame:
+        """A day in the life of person `person` (an id) over `steps` (every recorded step if
+        None): one row per act (what they worked on, with whom, what they reviewed and had
+        reviewed, whom they met from other tribes), with their tribe, fit terms and
+        engagement at the end of that step; a step without an act has one row (activity "-").
+
+        Raises:
+            ConfigError: the run keeps no activity record.
+        """
+        return self._activity().day_in_the_life(int(person), steps)
+
+    def _activity(self) -> ActivityLog:
+        if self.state.activity is None:
+            raise ConfigError("recording.activity: False; allowed: True, chosen when the model "
+                              "is built (Organization(..., recording=Recording(activity=True)))")
+        return self.state.activity
 
     def people_frame(self) -> pd.DataFrame:
         """One row per person who ever worked here, with their current state."""

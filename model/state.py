@@ -22,6 +22,7 @@ import pandas as pd
 from agents.community import Communities
 from agents.person import NO_TRIBE, NOBODY, People
 from agents.tribe import Origin, Tribes
+from model.activity import ActivityLog
 from model.events import EventLog
 from model.kanban import Board
 from model.market import Market
@@ -89,6 +90,8 @@ class State:
             intertribe phase).
         metrics: the metrics of the last recorded step.
         labels: the text columns of the last recorded step (`model.metrics.LABELS`).
+        activity: the activity record, if the run keeps one (`model.activity`; None: rules
+            record nothing and compute nothing for it).
         starting: the ids of the people active at step 0 (retention is the share of them still
             active).
         exits_before: exits before step 0 (the established organization's history).
@@ -114,6 +117,7 @@ class State:
         self.switched: tuple[np.ndarray, np.ndarray] = (EMPTY, EMPTY)
         self.metrics: dict[str, float] = {}
         self.labels: dict[str, str] = {}  # the text columns of the last recorded step
+        self.activity: ActivityLog | None = None
         self.starting = EMPTY
         self.exits_before = 0
         self.departed: list[np.ndarray] = []  # ids of the people dropped by each compaction

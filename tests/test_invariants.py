@@ -91,7 +91,9 @@ def check_invariants(m: Organization) -> None:
     assert np.isnan(row["served"]) == (row["arrived"] == 0)
     assert np.isnan(row["utilization"]) == (row["capacity"] == 0)
     assert np.isnan(row["rework_share"]) == (row["reviewed"] == 0)
-    ratios = {"lead_time", "customer_lead_time", "served", "utilization", "rework_share"}
+    assert np.isnan(row["quit_skill"]) == (row["exits_voluntary"] == 0)
+    ratios = {"lead_time", "customer_lead_time", "served", "utilization", "rework_share",
+              "quit_skill"}
     assert all(np.isfinite(v) for k, v in row.items() if k not in ratios)
     for metric in METRICS:
         value = row[metric.name]
@@ -230,6 +232,10 @@ configs = st.fixed_dictionaries({
     "rivalry": st.sampled_from([0.0, 0.5, 1.0]),
     "objectives": st.sampled_from(policy_names("objectives")),
     "objective_weight": st.floats(0, 3),
+    "shocks": st.sampled_from(["", "layoff:5:0.3", "surge:3:1:20,freeze:10:1:30",
+                               "collapse:2:1:50,layoff:40:0.5", "slump:1:1:10,boom:20:2:20"]),
+    "layoff": st.sampled_from(policy_names("layoff")),
+    "response": st.sampled_from(policy_names("response")),
     "seed": st.integers(0, 2**32 - 1),
 })
 

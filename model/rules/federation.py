@@ -333,6 +333,11 @@ class FederationPolicy(Policy, ABC):
         other = s.random_members(sister, rng.random(len(meeting)))
         met = other >= 0
         kernels.strengthen_ties(p.tie_to, p.tie_w, meeting[met], other[met], cfg.meet_tie)
+        if s.activity is not None:  # each of the two met the other
+            s.activity.add(s.clock, "met", np.concatenate([meeting[met], other[met]]),
+                           np.concatenate([own[met], sister[met]]),
+                           others=np.concatenate([other[met], meeting[met]]),
+                           other_tribes=np.concatenate([sister[met], own[met]]))
 
 
 @register("none")

@@ -287,6 +287,13 @@ def review(s: State, rules: Rules, reviewed: np.ndarray, sent_back: np.ndarray) 
     log = (sent_back | caught) & (author >= 0)
     for why, which in (("caught", caught), ("careless", log & ~caught)):
         s.events.add(s.clock, "rejected", author[which], tribe[which], reviewer[which], why)
+    if s.activity is not None:
+        result = np.where(caught, "caught", np.where(sent_back, "careless", "accepted"))
+        part = reviewed
+        for act, who, whom, which in (("reviewed", reviewer, author, has & (author >= 0)),
+                                      ("was_reviewed", author, reviewer, author >= 0)):
+            s.activity.add(s.clock, act, who[which], tribe[which], items.item[part[which]],
+                           items.part[part[which]], whom[which], -1, result[which])
     if caught.any():
         authors, tribes_caught = author[caught], tribe[caught]
         chosen.counts.caught += int(caught.sum())

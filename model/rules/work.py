@@ -457,16 +457,26 @@ def work(s: State, rules: Rules) -> None:
                                    + 0.2 * mean_needs[working]).astype(np.float32)
     innovate(s, rules)
 
-    if cfg.review_by == "peers":  # who worked on which item, for review by particular peers
+    activity = s.activity
+    if cfg.review_by == "peers" or activity is not None:  # who worked on which item
         working_on = attribute_work(s, t, worked, it)
         authored = np.flatnonzero(working_on >= 0)
-        # the first member (in membership order) to take an item is its author
-        first = np.unique(working_on[authored], return_index=True)[1]
-        rules.sanction.authorship.author[working_on[authored[first]]] = members[authored[first]]
+        if cfg.review_by == "peers":  # for review by particular peers
+            # the first member (in membership order) to take an item is its author
+            first = np.unique(working_on[authored], return_index=True)[1]
+            rules.sanction.authorship.author[working_on[authored[first]]] = \
+                members[authored[first]]
+        if activity is not None:
+            rows = working_on[authored]
+            activity.add(s.clock, "worked", members[authored], t[authored], items.item[rows],
+                         items.part[rows])
 
     worker = flat[working[t]]
     peer = s.comembers(worker)
     together = peer >= 0
+    if activity is not None:
+        activity.add(s.clock, "worked_with", p.person_of(worker[together]),
+                     t[working[t]][together], others=p.person_of(peer[together]))
     if p.width == 1:
         p.work_together(worker[together], peer[together], cfg.tie_growth, cfg.tie_decay)
     else:  # each tribe's work, one membership slot at a time: a slot's workers are distinct
