@@ -15,6 +15,9 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "work": ("pull", "push"),
     "conflict": ("exit", "arbitration", "consent"),
     "hiring": ("replace", "none"),
+    "federation": ("none", "voluntary"),
+    "intertribe": ("market", "escalation", "negotiation", "separation"),
+    "objectives": ("none", "planned"),
 }
 
 

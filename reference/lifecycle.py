@@ -16,7 +16,7 @@ def dissolve(m: ReferenceOrganization) -> None:
     cfg = m.cfg
     doomed = [t for t in m.living
               if t.size == 0
-              or (t.size < cfg.min_tribe_size and m.steps - t.founded >= cfg.grace_period)]
+              or (t.size < cfg.min_tribe_size and m.clock - t.founded >= cfg.grace_period)]
     for tribe in doomed:
         m.note("dissolved", "too small")
         m.end_tribe(tribe, "dissolved")

@@ -2,11 +2,14 @@
 arrivals).
 
 Demand is a random walk in log-weights over themes; shares are their softmax. Each arriving item
-draws its own theme, purpose, skill needs, effort and value.
+draws its own theme, purpose, skill needs, effort and value; with probability
+`cross_tribe_share` it needs `cross_tribe_parts` tribes in turn (ODD §3.9): a chain of parts of
+equal effort and value, each with its own skill needs drawn from the item's theme.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -48,19 +51,20 @@ class Market:
             self.log_weights += rng.normal(0.0, self.cfg.turbulence, size=self.cfg.themes)
 
     def arrivals(self, rng: np.random.Generator, active_people: int, step: int) -> list[Item]:
-        """This step's new items: Poisson(`arrival_rate` x active people) of them."""
+        """This step's new items (their first parts): Poisson(`arrival_rate` x active people)
+        of them."""
         count = int(rng.poisson(self.cfg.arrival_rate * active_people))
         shares = self.shares
         return [self.new_item(rng, shares, step) for _ in range(count)]
 
     def new_item(self, rng: np.random.Generator, shares: np.ndarray, step: int) -> Item:
-        """One item on a theme drawn with the market shares."""
+        """One item on a theme drawn with the market shares; its first part, the others (if it
+        needs several tribes) linked behind it."""
         cfg = self.cfg
         theme = draw_index(rng, shares)
         purpose = rng.gamma(0.3, 0.3, size=cfg.themes)
         purpose[theme] += 1.0
-        needs = self.theme_skills[theme] * rng.gamma(2.0, 1.0, size=cfg.domains)
-        needs /= needs.sum()
+        needs = self.part_needs(rng, theme)
         if cfg.effort_dist == "fixed":
             effort = cfg.effort_mean
         elif cfg.effort_dist == "exponential":
@@ -69,6 +73,21 @@ class Market:
             mu = math.log(cfg.effort_mean) - cfg.effort_sigma**2 / 2
             effort = rng.lognormal(mu, cfg.effort_sigma)
         value = cfg.value_mean * rng.gamma(4.0, 0.25)
-        item = Item(self.next_uid, unit_vector(purpose), needs, float(effort), float(value), step)
-        self.next_uid += 1
-        return item
+        parts = (cfg.cross_tribe_parts
+                 if cfg.cross_tribe_share > 0 and rng.random() < cfg.cross_tribe_share else 1)
+        purpose = unit_vector(purpose)
+        chain = []
+        for part in range(parts):
+            part_needs = needs if part == 0 else self.part_needs(rng, theme)
+            chain.append(Item(self.next_uid, purpose, part_needs, float(effort) / parts,
+                              float(value) / parts, step, part, parts))
+            self.next_uid += 1
+        for before, after in itertools.pairwise(chain):
+            before.next_part = after
+        return chain[0]
+
+    def part_needs(self, rng: np.random.Generator, theme: int) -> np.ndarray:
+        """Skill needs of one part of an item on `theme`: the theme's typical mix times
+        Gamma(2, 1) noise, summing to 1."""
+        needs = self.theme_skills[theme] * rng.gamma(2.0, 1.0, size=self.cfg.domains)
+        return needs / needs.sum()

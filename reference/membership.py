@@ -33,6 +33,8 @@ def choose_voluntarily(m: ReferenceOrganization, approval: float,
     busy: set[RefPerson] = set()
     for p, (action, tribe) in choices:
         if action == "switch":
+            if p.tribe is not None:  # from one tribe to another: a contest between them
+                m.switched.append((p.tribe, tribe))
             m.move(p, tribe, "switch")
             busy.add(p)
     for p, (action, _) in choices:
@@ -61,7 +63,7 @@ def found_tribes(m: ReferenceOrganization, founders: list[RefPerson],
         m.note("founded", "bottom-up")
         if m.single_leader:
             tribe.leader = founder
-            tribe.leader_since = m.steps
+            tribe.leader_since = m.clock
             m.note("leader_changed", "founder")
 
 
@@ -123,7 +125,7 @@ def create_teams(m: ReferenceOrganization, persons: Sequence[RefPerson],
             m.note("founded", "management")
             if m.single_leader:
                 team.leader = best_by_row(crew, lambda p: p.top_skill)
-                team.leader_since = m.steps
+                team.leader_since = m.clock
                 m.note("leader_changed", "management")
             teams.append(team)
     return teams

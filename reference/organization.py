@@ -9,13 +9,18 @@ so that it can serve as an oracle: on small populations its statistics must matc
 vectorized model's (tests/test_reference.py). It is also the speed baseline of
 `benchmarks/bench_step.py --reference`.
 
-A step runs the 13 phases of `model.plan.PLAN` in the same order (`PHASES`). Within a phase,
+A step runs the phases of `model.plan.PLAN` in the same order (`PHASES`). Within a phase,
 agents decide from the state at the start of the phase wherever the ODD says so (voluntary
 moves, endorsements, placements, merges). Random draws differ from the vectorized model, so
 runs match in distribution, not bit for bit; a seed fixes a reference run.
 
-Every policy of the four presets is implemented (`reference.governance.SUPPORTED`); any other
-policy raises ConfigError.
+Every run starts from the established organization (ODD §3.1): the assembled organization runs
+`history_steps` steps, numbered -history_steps + 1 to 0, under the rules of the formal
+organization (`model.presets.FORMAL`); then the rules under study take over, and the step table,
+the flow totals, exits and retention count from step 0.
+
+Every registered policy is implemented (`reference.governance.SUPPORTED`); any other policy
+raises ConfigError.
 """
 
 from __future__ import annotations
@@ -29,17 +34,22 @@ import pandas as pd
 from model.config import Config
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 from model.metrics import METRICS
-from reference import intake, lifecycle
+from model.presets import FORMAL
+from reference import federation, intake, intertribe, lifecycle
+from reference.federation import Constellation
 from reference.governance import check_supported
+from reference.handoff import distance
 from reference.kanban import Item
 from reference.market import Market
 from reference.membership import assign_by_skill, choose_voluntarily, create_teams
 from reference.metrics import measure
+from reference.objectives import Objectives
 from reference.person import RefPerson
 from reference.tribe import RefTribe
 
 # (label of the phase in model.plan.PLAN, method of ReferenceOrganization), in step order
 PHASES: tuple[tuple[str, str], ...] = (
+    ("state.compact", "compact"),
     ("market.arrivals", "arrivals"),
     ("observe.fit", "observe"),
     ("observe.standing", "standing"),
@@ -50,8 +60,12 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("decide.life cycle", "life_cycle"),
     ("decide.purpose", "purpose"),
     ("decide.conflict", "conflict"),
+    ("decide.federation", "federation"),
+    ("decide.intertribe conflict", "intertribe"),
+    ("decide.objectives", "objectives_phase"),
     ("act.work", "work"),
     ("act.flow", "flow"),
+    ("act.hand-offs", "handoffs"),
     ("act.hiring", "hiring"),
     ("record.metrics", "record"),
 )
@@ -67,10 +81,19 @@ class ReferenceOrganization(mesa.Model):
         **kwargs: parameters by name, applied over the preset (or over `config`).
 
     Attributes:
+        cfg: the configuration whose rules are in force (the formal organization's during the
+            history before step 0, then the one the model was built with).
+        clock: the current step (negative during the history).
         people: every person ever hired, in hiring order (`RefPerson.row`).
         staff: the active people, in hiring order.
         tribes: every tribe ever founded, by id; living: the living ones, by id.
-        backlog: the market backlog, by item uid (in arrival order).
+        backlog: the market backlog, by part uid: first parts of new items, and parts handed
+            off by a tribe waiting for the next.
+        constellations: every constellation ever formed, by id.
+        switched: (from, to) tribes of this step's switches (read by the intertribe phase).
+        pending_conflicts: (tribe, tribe) of the conflicts over items at the last intake, whose
+            cost falls on the next step.
+        objectives: the formal units' objectives.
     """
 
     def __init__(self, config: Config | None = None, *, preset: str | None = None,
@@ -81,16 +104,20 @@ class ReferenceOrganization(mesa.Model):
             config = config.replace(**kwargs)
         check_supported(config)
         super().__init__(rng=rng)
-        self.cfg = cfg = config
-        self.single_leader = cfg.leadership != "distributed"
-        self.leadership_overhead = cfg.role_overhead if cfg.leadership == "distributed" else 0.0
+        history = config.history_steps
+        # the formal organization's rules run the history, with the run's parameters
+        self.cfg = cfg = config.replace(**FORMAL) if history else config
+        self.clock = -history
         self.market = Market(self.rng, cfg)
         self.people: list[RefPerson] = []
         self.staff: list[RefPerson] = []
         self.tribes: list[RefTribe] = []
         self.living: list[RefTribe] = []
         self.backlog: dict[int, Item] = {}
-        self.initial_people = cfg.people
+        self.constellations: list[Constellation] = []
+        self.switched: list[tuple[RefTribe, RefTribe]] = []
+        self.pending_conflicts: list[tuple[RefTribe, RefTribe]] = []
+        self.objectives = Objectives(self)
         self.reputation_ref = 1.0
         self.leavers: list[RefPerson] = []
         self.events_step: dict[tuple[str, str], int] = {}
@@ -98,7 +125,21 @@ class ReferenceOrganization(mesa.Model):
         self.flow_total = {"arrived": 0, "done": 0, "expired": 0, "value": 0.0}
         self._reset_flow_step()
         self._populate()
-        self.observe()  # the initial perception, so that step 0 reports fit and alignment
+        for step in range(-history + 1, 1):
+            self.clock = step
+            for _, method in PHASES[:-1]:  # no metrics before step 0
+                getattr(self, method)()
+        self.cfg = config
+        if history:
+            # from step 0 on: events, exits and the flow are counted afresh, the open items as
+            # arrived (without a history, step 0 counts the assembly of the teams)
+            self.events_step = {}
+            self.exits_total = 0
+            open_items = len(self.backlog) + sum(len(t.board) for t in self.living)
+            # (the backlog's handed-off parts are items in progress, each counted once)
+            self.flow_total = {"arrived": open_items, "done": 0, "expired": 0, "value": 0.0}
+        self.starting = list(self.staff)  # retention follows the people employed at step 0
+        self.observe()  # the perception of step 0, so that it reports fit and alignment
         self.standing()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, key=name: m.metrics[key])
@@ -106,8 +147,19 @@ class ReferenceOrganization(mesa.Model):
         self.record()
 
     # ------------------------------------------------------------------ the step
+    @property
+    def single_leader(self) -> bool:
+        """Whether the leadership policy in force installs one leader per tribe."""
+        return self.cfg.leadership != "distributed"
+
+    @property
+    def leadership_overhead(self) -> float:
+        """Share of every member's effort the leadership policy in force costs."""
+        return self.cfg.role_overhead if self.cfg.leadership == "distributed" else 0.0
+
     def step(self) -> None:
         """One observe-orient-decide-act cycle: the phases of `PHASES`, in order."""
+        self.clock = self.steps
         for _, method in PHASES:
             getattr(self, method)()
 
@@ -142,11 +194,19 @@ class ReferenceOrganization(mesa.Model):
         return person
 
     # ------------------------------------------------------------------ phases
+    def compact(self) -> None:
+        """Nothing to do here. The vectorized model drops the table rows of people who left and
+        tribes that ended (archiving them first) to keep long runs bounded; that is
+        bookkeeping of its arrays that changes no number (its draws are taken per active
+        person and living tribe, and the state of those who left stops changing). Here a
+        person or tribe is an object, and the lists the rules loop over (`staff`, `living`)
+        hold only the active and living ones already."""
+
     def arrivals(self) -> None:
         """Demand drifts; new items arrive in the backlog."""
         self._reset_flow_step()
         self.market.drift(self.rng)
-        for item in self.market.arrivals(self.rng, len(self.staff), self.steps):
+        for item in self.market.arrivals(self.rng, len(self.staff), self.clock):
             self.backlog[item.uid] = item
             self.flow_step["arrived"] += 1
             self.flow_total["arrived"] += 1
@@ -183,6 +243,7 @@ class ReferenceOrganization(mesa.Model):
         """Voluntary moves (voluntary, hybrid), then management places the unaffiliated
         (assigned, hybrid)."""
         policy = self.cfg.membership
+        self.switched = []
         if policy == "voluntary":
             choose_voluntarily(self, 1.0)
         elif policy == "hybrid":
@@ -191,28 +252,31 @@ class ReferenceOrganization(mesa.Model):
             assign_by_skill(self, [p for p in self.staff if p.tribe is None])
 
     def exits(self) -> None:
-        """Each person leaves the organization with their exit probability."""
+        """Each person draws one uniform and leaves the organization by attrition or by
+        quitting, or stays (ODD §3.4)."""
         leavers = []
         for p in self.staff:
-            chance, disengaged = p.exit_chance()
-            if self.rng.random() < chance:
-                leavers.append((p, disengaged))
-        for p, disengaged in leavers:
+            cause = p.exit_cause(self.rng.random())
+            if cause is not None:
+                leavers.append((p, cause))
+        for p, cause in leavers:
             self.move(p, None, "exit")
             p.active = False
-            p.exit_step = self.steps
-            p.exit_reason = "disengaged" if disengaged else "attrition"
-            self.note("exited", p.exit_reason)
+            p.exit_step = self.clock
+            p.exit_reason = cause
+            self.note("exited", cause)
             self.exits_total += 1
             p.remove()  # out of Mesa's agent registry; the row stays in `people`
         self.staff = [p for p in self.staff if p.active]
         self.leavers = [p for p, _ in leavers]
 
     def leadership(self) -> None:
-        """Champions; under emergent leadership members endorse and their backing is counted;
-        every tribe applies the leadership policy and assesses its leader."""
+        """The step's leadership overhead; champions; under emergent leadership members
+        endorse and their backing is counted; every tribe applies the leadership policy and
+        assesses its leader."""
         demand = self.market.demand
         for tribe in self.living:
+            tribe.overhead = self.leadership_overhead
             tribe.pick_champions(demand)
         if self.cfg.leadership == "emergent":
             members = [p for p in self.staff if p.tribe is not None]
@@ -239,12 +303,24 @@ class ReferenceOrganization(mesa.Model):
             tribe.update_purpose()
 
     def conflict(self) -> None:
-        """Tribes divided beyond `conflict_threshold` are in conflict and resolve it."""
+        """Tribes divided beyond `conflict_threshold`, and beyond their last settlement, are in
+        conflict; the conflict policy settles it or leaves it unresolved."""
         for tribe in list(self.living):
-            tribe.conflict = tribe.size >= 2 and tribe.division > self.cfg.conflict_threshold
-            if tribe.conflict:
-                self.note("conflict", self.cfg.conflict)
-                tribe.resolve_conflict()
+            tribe.face_conflict()
+
+    def federation(self) -> None:
+        """Constellations form, change and dissolve; their leaders are chosen; members meet
+        sister tribes (the federation policy)."""
+        federation.federate(self)
+
+    def intertribe(self) -> None:
+        """Conflicts between tribes over members who moved and overlapping purposes; every
+        conflict's cost is charged."""
+        intertribe.decide(self)
+
+    def objectives_phase(self) -> None:
+        """Management plans the formal units' objectives, when due."""
+        self.objectives.plan()
 
     def work(self) -> None:
         """Tribes work their items; then each person books their contribution and works with
@@ -255,17 +331,23 @@ class ReferenceOrganization(mesa.Model):
             p.work()
 
     def flow(self) -> None:
-        """Review, doing to review, ready to doing on every board; intake by the work policy;
-        items age and stale backlog items expire."""
+        """Review, doing to review, ready to doing on every board; a constellation's hand-offs
+        go to its tribes, then intake by the work policy; items in progress age and stale
+        backlog items expire."""
         limits = self.wip_limits()
+        confirmed = []
         for tribe in self.living:
-            for item, delivered in tribe.review():
-                self.flow_step["done"] += 1
-                self.flow_step["lead_time"] += item.wip_age
-                self.flow_step["value"] += delivered
-                self.flow_total["done"] += 1
-                self.flow_total["value"] += delivered
+            done, reviewed, sent_back = tribe.review()
+            self.flow_step["reviewed"] += reviewed
+            self.flow_step["reworked"] += sent_back
+            for item, delivered in done:
+                self.finish(item, tribe, delivered)
+                confirmed.append((item, tribe, delivered))
             tribe.advance(limits)
+        self.objectives.credit(confirmed)
+        routed = federation.route(self)
+        if routed:
+            intake.admit(self, routed)
         if self.cfg.work == "pull":
             intake.pull(self)
         else:
@@ -273,13 +355,56 @@ class ReferenceOrganization(mesa.Model):
         for tribe in self.living:
             for item in tribe.board.items():
                 item.wip_age += 1
+        for item in self.backlog.values():
+            if item.part > 0:  # handed off: in progress, waiting for its next tribe
+                item.wip_age += 1
         if self.cfg.shelf_life > 0:
             stale = [uid for uid, item in self.backlog.items()
-                     if self.steps - item.since >= self.cfg.shelf_life]
-            for uid in stale:
+                     if item.part == 0 and self.clock - item.since >= self.cfg.shelf_life]
+            for uid in stale:  # the parts blocked behind a first part go with it
                 del self.backlog[uid]
             self.flow_step["expired"] += len(stale)
             self.flow_total["expired"] += len(stale)
+
+    def finish(self, item: Item, tribe: RefTribe, delivered: float) -> None:
+        """A part confirmed at review by `tribe` delivers `delivered`. The last part completes
+        its item (lead time: its steps in WIP; customer lead time: since it arrived); any other
+        hands the next part off into the backlog as committed work, with the item's time in WIP
+        and steps of effort, naming `tribe` as the one that did the part before."""
+        self.flow_step["value"] += delivered
+        self.flow_total["value"] += delivered
+        following = item.next_part
+        if following is None:
+            self.flow_step["done"] += 1
+            self.flow_step["lead_time"] += item.wip_age
+            self.flow_step["customer_lead_time"] += self.clock - item.arrived
+            self.flow_step["active_done"] += item.active_steps
+            self.flow_step["cross_done"] += item.parts > 1
+            self.flow_total["done"] += 1
+            return
+        following.since = self.clock
+        following.handoff_since = self.clock
+        following.wip_age = item.wip_age
+        following.active_steps = item.active_steps
+        following.previous_tribe = tribe
+        self.backlog[following.uid] = following
+
+    def handoffs(self) -> None:
+        """Handed-off parts taken onto a board this step count their wait since the hand-off
+        and take on its extra effort, handoff_cost d_ab (1 - gamma_ab) effort (ODD §3.9)."""
+        for tribe in self.living:
+            for item in tribe.board.items():
+                if item.handoff_since < 0:
+                    continue
+                upstream = item.previous_tribe
+                self.flow_step["handoffs"] += 1
+                self.flow_step["handoff_wait"] += self.clock - item.handoff_since
+                item.handoff_since = -1
+                inside = federation.together(upstream, tribe)
+                self.flow_step["handoffs_inside"] += inside
+                saved = federation.discount(upstream, tribe)
+                item.remaining += (self.cfg.handoff_cost * distance(upstream, tribe)
+                                   * (1.0 - saved) * item.effort)
 
     def hiring(self) -> None:
         """Under replace hiring, one new hire per leaver, in the leaver's unit, introduced to
@@ -325,7 +450,7 @@ class ReferenceOrganization(mesa.Model):
             tribe.members[person] = None
             self.note("joined", detail)
         person.tribe = tribe
-        person.joined = self.steps
+        person.joined = self.clock
         person.alignment = float(person.passion @ tribe.purpose) if tribe is not None else 0.0
         person.endorses = None
 
@@ -346,16 +471,19 @@ class ReferenceOrganization(mesa.Model):
             tribe.board.take(item)
             self.to_backlog(item)
         tribe.alive = False
-        tribe.ended = self.steps
+        tribe.ended = self.clock
         tribe.leader = None
         self.living.remove(tribe)
         tribe.remove()  # out of Mesa's agent registry; the row stays in `tribes`
 
     def to_backlog(self, item: Item) -> None:
-        """Put an item that left a board back in the backlog (its shelf life restarts)."""
+        """Put a part that left a board back in the backlog (its shelf life restarts; a part
+        that was handed off waits for a tribe again)."""
         item.stage = BACKLOG
-        item.since = self.steps
+        item.since = self.clock
         item.tribe = None
+        if item.part > 0:
+            item.handoff_since = self.clock
         self.backlog[item.uid] = item
 
     def sample_comember(self, person: RefPerson) -> RefPerson | None:
@@ -379,7 +507,10 @@ class ReferenceOrganization(mesa.Model):
         self.events_step[kind, detail] = self.events_step.get((kind, detail), 0) + 1
 
     def _reset_flow_step(self) -> None:
-        self.flow_step = {"arrived": 0, "done": 0, "lead_time": 0, "expired": 0, "value": 0.0}
+        self.flow_step = {"arrived": 0, "done": 0, "lead_time": 0, "customer_lead_time": 0,
+                          "expired": 0, "value": 0.0, "reviewed": 0, "reworked": 0,
+                          "cross_done": 0, "active_done": 0, "handoffs": 0, "handoff_wait": 0,
+                          "handoffs_inside": 0}
 
     # ------------------------------------------------------------------ outputs
     def step_table(self) -> pd.DataFrame:

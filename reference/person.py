@@ -2,10 +2,11 @@
 for one agent at a time.
 
 Covers: hiring draws (passion, skills, initiative; §3.1), ties (§3.1, §3.8), perceiving fit in
-one's own or a candidate tribe (§3.2), orientation (engagement, commitment, learning, passion
-drift; §3.3), the voluntary membership choice and like-minded co-founders (§3.4), the exit
-probability (§3.4), endorsing a leader and leader quality (§3.5), and one's own work:
-contribution, reputation and working together (§3.8).
+one's own or a candidate tribe, and in a tribe of one's own (§3.2, §3.4), orientation
+(engagement, commitment, learning, forgetting and obsolescence, anchored passion drift; §3.3),
+the voluntary membership choice and like-minded co-founders (§3.4), leaving the organization by
+attrition or by quitting (§3.4), endorsing a leader and leader quality (§3.5), and one's own
+work: contribution, reputation and working together (§3.8).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from reference.vectors import draw_index, unit_vector
+from reference.vectors import draw_index, logistic, unit_vector
 
 if TYPE_CHECKING:
     from reference.organization import ReferenceOrganization
@@ -29,6 +30,7 @@ class RefPerson(mesa.Agent):
     Attributes:
         row: hiring order (0, 1, ...); the lower row wins ties, as in the vectorized model.
         passion: weights over themes (unit length, non-negative).
+        passion_origin: the passion at hire (passions drift away from it, if at all).
         skill: level in [0, 1] per practice domain.
         tribe: the tribe the person belongs to, or None.
         tie_to, tie_w: `tie_slots` slots of (colleague or None, weight).
@@ -42,6 +44,7 @@ class RefPerson(mesa.Agent):
         cfg, rng = model.cfg, model.rng
         self.row = row
         self.passion = unit_vector(rng.gamma(cfg.passion_concentration, 1.0, size=cfg.themes))
+        self.passion_origin = self.passion.copy()
         skill = rng.beta(1.5, 6.0, size=cfg.domains)
         main = int(rng.integers(cfg.domains))
         skill[main] = rng.beta(8 * cfg.skill_level + 0.5, 8 * (1 - cfg.skill_level) + 0.5)
@@ -57,8 +60,8 @@ class RefPerson(mesa.Agent):
         self.contribution_total = 0.0
         self.tribe: RefTribe | None = None
         self.unit = unit
-        self.hired = model.steps
-        self.joined = model.steps
+        self.hired = model.clock
+        self.joined = model.clock
         self.active = True
         self.exit_step = -1
         self.exit_reason = ""
@@ -79,10 +82,12 @@ class RefPerson(mesa.Agent):
         self.tie_to[slot] = other
         self.tie_w[slot] = weight
 
-    def work_with(self, peer: RefPerson) -> None:
-        """Working with `peer` grows my tie to them; a new tie replaces my weakest one only if
-        that one is weaker than a fresh tie."""
-        growth = self.model.cfg.tie_growth
+    def work_with(self, peer: RefPerson, growth: float | None = None) -> None:
+        """Working with (or meeting) `peer` grows my tie to them by `growth` toward 1
+        (`tie_growth` if not given); a new tie replaces my weakest one only if that one is
+        weaker than a fresh tie."""
+        if growth is None:
+            growth = self.model.cfg.tie_growth
         if growth == 0:
             return
         if peer in self.tie_to:
@@ -107,7 +112,26 @@ class RefPerson(mesa.Agent):
         fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
                + cfg.w_belonging * belonging + cfg.w_leader * tribe.leader_quality) / total
         fit -= cfg.w_workload * min(tribe.overload, 1.0)
+        if tribe.unresolved:
+            fit -= cfg.w_conflict
         return min(max(fit, 0.0), 1.0), alignment, skill_use, belonging
+
+    def founder_fit(self) -> float:
+        """The fit I expect in a tribe I would found (ODD §3.4): its purpose is my passion
+        (alignment 1), its work is made for my skills, I belong through my ties to colleagues
+        like-minded enough to co-found, I would lead it, and it has no backlog yet."""
+        cfg = self.model.cfg
+        skill_use = float(self.skill @ self.skill) / max(float(self.skill.sum()), 1e-12)
+        crew_ties = sum(w for other, w in zip(self.tie_to, self.tie_w, strict=True)
+                        if other is not None and other.active
+                        and float(self.passion @ other.passion) >= cfg.cofound_alignment)
+        belonging = 1.0 - math.exp(-crew_ties / cfg.belonging_scale)
+        reputation = self.reputation
+        as_leader = reputation / (reputation + self.model.reputation_ref)
+        total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+        fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+               + cfg.w_leader * as_leader) / total
+        return min(max(fit, 0.0), 1.0)
 
     def observe(self) -> None:
         """Perceive my fit in my tribe (or the fit of having none)."""
@@ -120,21 +144,28 @@ class RefPerson(mesa.Agent):
     # ------------------------------------------------------------------ orient
     def orient(self, expert: np.ndarray) -> None:
         """Engagement follows fit, commitment follows engagement; I learn from stronger peers in
-        my communities of practice (`expert`: their levels) and from my tribe's work; my passion
-        drifts toward my tribe's purpose (ODD §3.3)."""
+        my communities of practice (`expert`: their levels) and from my tribe's work, lose what
+        my tribe's work does not use and what the market's turn makes obsolete; if passions
+        drift, mine moves toward my tribe's purpose and back toward my passion at hire
+        (ODD §3.3)."""
         cfg = self.model.cfg
         self.engagement += cfg.engagement_rate * (self.fit - self.engagement)
         self.commitment += cfg.commitment_rate * (self.engagement - self.commitment)
-        skill, e = self.skill, self.engagement
+        e, tribe, skill = self.engagement, self.tribe, self.skill
         practising = skill >= cfg.practice_threshold
         gain = cfg.practice_learning * e * np.where(practising, np.maximum(expert - skill, 0), 0)
-        if self.tribe is not None:
-            gain += cfg.doing_learning * e * self.tribe.demand * (1.0 - skill)
-        self.skill = np.minimum(skill + gain, 1.0)
+        use = 0.0  # how much my tribe's work uses each domain
+        if tribe is not None:
+            gain += cfg.doing_learning * e * tribe.demand * (1.0 - skill)
+            use = np.minimum(len(skill) * tribe.demand, 1.0)
+        loss = skill * (cfg.skill_obsolescence * cfg.turbulence
+                        + cfg.skill_forgetting * (1.0 - use))
+        self.skill = np.clip(skill + gain - loss, 0.0, 1.0)
         self.top_skill = float(self.skill.max())
-        if self.tribe is not None and cfg.passion_drift > 0:
-            self.passion = unit_vector(self.passion
-                                       + cfg.passion_drift * (self.tribe.purpose - self.passion))
+        if tribe is not None and cfg.passion_drift > 0:
+            self.passion = unit_vector(
+                self.passion + cfg.passion_drift * (tribe.purpose - self.passion)
+                + cfg.passion_anchor * (self.passion_origin - self.passion))
 
     # ------------------------------------------------------------------ decide
     def choose_membership(self, bulletin: dict[int, list[RefTribe]], approval: float,
@@ -168,7 +199,7 @@ class RefPerson(mesa.Agent):
                 return "switch", best_tribe
         if not approved:
             return None
-        if (max(self.fit, best_fit) < cfg.found_threshold
+        if (self.founder_fit() > max(self.fit, best_fit) + cfg.switch_threshold
                 and rng.random() < cfg.found_rate * self.initiative):
             return "found", None
         if self.tribe is not None and self.fit < cfg.leave_threshold:
@@ -204,13 +235,20 @@ class RefPerson(mesa.Agent):
                 crew.append(other)
         return crew
 
-    def exit_chance(self) -> tuple[float, bool]:
-        """(probability of leaving the organization this step, whether disengagement rather
-        than attrition drives it)."""
+    def exit_cause(self, u: float) -> str | None:
+        """Why I leave the organization this step, given my uniform draw `u` (ODD §3.4):
+        "attrition" (the base hazard), "voluntary" (I quit: a logit choice between the value of
+        staying, my fit and commitment, and my outside option, better the more skilled I am),
+        or None (I stay)."""
         cfg = self.model.cfg
+        if u < cfg.exit_base:
+            return "attrition"
+        staying = (self.fit + self.commitment) / 2
         outside = cfg.outside_option * (0.5 + 0.5 * self.top_skill)
-        push = cfg.exit_sensitivity * max(outside - self.commitment, 0.0)
-        return min(cfg.exit_base + push, 1.0), push > cfg.exit_base
+        quit_chance = cfg.quit_rate * logistic((outside - staying) / cfg.quit_noise)
+        if u < cfg.exit_base + (1.0 - cfg.exit_base) * quit_chance:
+            return "voluntary"
+        return None
 
     # ------------------------------------------------------------------ leadership
     @property

@@ -3,9 +3,11 @@
 
 Covers: what the tribe perceives (skill profile, overload, division; §3.2), champions and the
 leadership policies emergent, appointed, rotating and distributed (§3.5), the purpose policies
-fixed, co_created and pivoting (§3.7), the conflict policies arbitration, consent and exit
-(§3.7), work on its items and innovation (§3.8), and its board's flow: review, then doing to
-review and ready to doing within WIP limits (§3.8, flow steps 1-3).
+fixed, co_created and pivoting (§3.7), conflict, its settlement and the conflict policies
+arbitration, consent and exit (§3.7), work on its items with a bounded switching loss, the
+quality of that work, slack-gated innovation (§3.8), and its board's flow: review with rework,
+then doing to review and ready to doing within WIP limits (§3.8, flow steps 1-3); and what its
+capacity in items per step is (§3.9).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reference.kanban import Board, Item
 from reference.vectors import best_by_row, unit_vector
 
 if TYPE_CHECKING:
+    from reference.federation import Constellation
     from reference.organization import ReferenceOrganization
     from reference.person import RefPerson
 
@@ -50,7 +53,7 @@ class RefTribe(mesa.Agent):
         self.roster: list[RefPerson] = []
         self.board = Board()
         self.alive = True
-        self.founded = model.steps
+        self.founded = model.clock
         self.ended = -1
         self.origin = origin
         self.parent = parent
@@ -60,17 +63,22 @@ class RefTribe(mesa.Agent):
         self.innovation_champion: RefPerson | None = None
         self.effectiveness = 1.0
         self.poor_run = 0
-        self.last_reorient = model.steps
+        self.last_reorient = model.clock
         self.capacity = 0.0
         self.leader_quality = 0.0
         self.overload = 0.0
         self.overhead = model.leadership_overhead
         self.division = 0.0
-        self.conflict = False
+        self.conflict = False  # in conflict this step
+        self.unresolved = False  # in conflict and not resolved this step (lowers members' fit)
+        self.settled: float | None = None  # division at the last settlement, while divided
+        self.quality = 0.0  # care in this step's work
+        self.slack = 1.0  # share of this step's offered progress no item absorbed
         self.value_step = 0.0
         self.done_total = 0
         self.value_total = 0.0
         self.pivots = 0
+        self.constellation: Constellation | None = None  # the tribe of tribes it belongs to
         # this step's work, read by each member when booking their contribution
         self.working = False
         self.output_per_effort = 0.0
@@ -89,8 +97,8 @@ class RefTribe(mesa.Agent):
 
     # ------------------------------------------------------------------ observe
     def observe(self) -> None:
-        """Perceive the engagement-weighted skill profile and the overload; note the roster;
-        reset the overhead to the leadership policy's (ODD §3.2)."""
+        """Perceive the engagement-weighted skill profile and the overload; note the roster
+        (ODD §3.2)."""
         cfg = self.model.cfg
         weighted = np.zeros(cfg.domains)
         mass = 0.0
@@ -105,7 +113,6 @@ class RefTribe(mesa.Agent):
         else:
             self.overload = 0.0
         self.roster = list(self.members)
-        self.overhead = self.model.leadership_overhead
 
     def assess_division(self) -> None:
         """Division: 1 - mean alignment of the members (0 for a tribe of one)."""
@@ -141,7 +148,7 @@ class RefTribe(mesa.Agent):
                 if chosen is not None:
                     self.install(chosen)
         elif policy == "rotating":
-            if self.leader is None or self.model.steps - self.leader_since >= cfg.rotation_period:
+            if self.leader is None or self.model.clock - self.leader_since >= cfg.rotation_period:
                 others = [p for p in self.members if p is not self.leader]
                 if others:
                     self.install(others[int(self.model.rng.random() * len(others))])
@@ -156,7 +163,7 @@ class RefTribe(mesa.Agent):
         if leader is self.leader:
             return
         self.leader = leader
-        self.leader_since = self.model.steps
+        self.leader_since = self.model.clock
         self.model.note("leader_changed", self.model.cfg.leadership)
 
     def assess_leadership(self, reputation_ref: float) -> None:
@@ -185,9 +192,9 @@ class RefTribe(mesa.Agent):
         if self.value_champion is not None:  # pulls as hard as they are attuned to the market
             attunement = float(self.value_champion.passion @ market.demand)
             purpose = purpose + cfg.market_pull * attunement * (market.demand - self.purpose)
-        if cfg.reorient_every > 0 and self.model.steps - self.last_reorient >= cfg.reorient_every:
+        if cfg.reorient_every > 0 and self.model.clock - self.last_reorient >= cfg.reorient_every:
             purpose = shared
-            self.last_reorient = self.model.steps
+            self.last_reorient = self.model.clock
         self.purpose = unit_vector(purpose)
         if policy == "pivoting":
             self.maybe_pivot()
@@ -207,8 +214,28 @@ class RefTribe(mesa.Agent):
         self.model.note("pivoted", "poor results")
 
     # ------------------------------------------------------------------ conflict
-    def resolve_conflict(self) -> None:
-        """Apply the conflict policy to this conflicted tribe (ODD §3.7)."""
+    def face_conflict(self) -> None:
+        """Am I in conflict (ODD §3.7)? Divided beyond `conflict_threshold` and beyond the
+        division at which my last conflict was settled; calm again, a later conflict starts
+        afresh. A conflict the policy settles is paid once; one it cannot resolve stays
+        unresolved until the next conflict phase."""
+        cfg = self.model.cfg
+        self.conflict = self.unresolved = False
+        if self.size < 2 or self.division <= cfg.conflict_threshold:
+            self.settled = None
+            return
+        if self.settled is not None and self.division <= self.settled:
+            return
+        self.conflict = True
+        self.model.note("conflict", cfg.conflict)
+        if self.resolve_conflict():
+            self.settled = self.division
+        else:
+            self.unresolved = True
+
+    def resolve_conflict(self) -> bool:
+        """Apply the conflict policy to this conflicted tribe (ODD §3.7); return whether it
+        resolved the conflict."""
         cfg, policy = self.model.cfg, self.model.cfg.conflict
         mutable = cfg.purpose != "fixed"
         if policy == "exit":
@@ -217,7 +244,7 @@ class RefTribe(mesa.Agent):
         elif policy == "arbitration":
             leader = self.leader
             if leader is None:
-                return  # nobody to arbitrate
+                return False  # nobody to arbitrate
             if mutable:
                 self.purpose = unit_vector(self.purpose + 0.5 * (leader.passion - self.purpose))
             for p in self.members:
@@ -229,53 +256,83 @@ class RefTribe(mesa.Agent):
             self.overhead += cfg.consent_overhead
         else:
             raise ValueError(f"conflict: policy {policy!r} is not implemented")
+        return True
 
     # ------------------------------------------------------------------ act
+    def effort_capacity(self) -> float:
+        """Effort per step the members can put in at their current engagement: their effort
+        after overhead, times the per-capita coordination factor and the effectiveness."""
+        cfg = self.model.cfg
+        total = sum(p.effort() for p in self.members)
+        per_capita = 1.0 / (1.0 + cfg.coordination_cost * max(self.size - 1, 0))
+        return total * per_capita * self.effectiveness
+
     def work(self) -> None:
-        """Members' effort moves the items in doing; note what each unit of effort yielded
-        for the members' contributions; update demand and effectiveness (ODD §3.8)."""
+        """Members' effort moves the items being worked on (in doing, or back in review for
+        rework), less what juggling several items each costs; note the care in the work, what
+        each unit of effort yielded for the members' contributions and the slack left; update
+        demand and effectiveness (ODD §3.8)."""
         cfg = self.model.cfg
         size = self.size
         effort = {p: p.effort() for p in self.members}
         total = sum(effort.values())
-        per_capita = 1.0 / (1.0 + cfg.coordination_cost * max(size - 1, 0))
-        self.capacity = total * per_capita * self.effectiveness
+        self.capacity = self.effort_capacity()
         profile = np.zeros(cfg.domains)
+        care = 0.0
         for p, e in effort.items():
             profile += e * p.skill
+            care += e * p.engagement
         profile /= max(total, 1e-12)
-        doing = [item for item in self.board.columns[DOING] if item.remaining > 0]
-        self.working = bool(doing)
-        if doing:
-            d = len(doing)
-            multitask = 1.0 / (1.0 + cfg.switch_cost * max(d / size - 1.0, 0.0)) if size else 1.0
-            rate = self.capacity * multitask / d
-            for item in doing:
-                item.remaining -= rate * float(item.needs @ profile)
-            self.mean_needs = sum(item.needs for item in doing) / d
-            self.output_per_effort = self.capacity * multitask / total if total > 0 else 0.0
+        self.quality = care / total if total > 0 else 0.0
+        worked = self.board.in_work()
+        self.working = bool(worked)
+        self.slack = 1.0
+        if worked:
+            d = len(worked)
+            juggled = max(d / size - 1.0, 0.0) if size else 0.0
+            kept = 1.0 - min(cfg.switch_cost * juggled, cfg.switch_loss_max)
+            rate = self.capacity * kept / d
+            offered = absorbed = 0.0
+            for item in worked:
+                progress = rate * float(item.needs @ profile)
+                offered += progress
+                absorbed += min(progress, item.remaining)
+                item.remaining -= progress
+                if progress > 0:
+                    item.active_steps += 1
+            if offered > 0:
+                self.slack = 1.0 - absorbed / offered
+            self.mean_needs = sum(item.needs for item in worked) / d
+            self.output_per_effort = self.capacity * kept / total if total > 0 else 0.0
             self.demand = 0.8 * self.demand + 0.2 * self.mean_needs
         self.innovate()
 
     def innovate(self) -> None:
-        """An innovation champion raises effectiveness toward its ceiling; without one it falls
-        back toward 1."""
+        """The innovation champion raises effectiveness toward its ceiling in the slack the
+        work left; innovations wear off toward 1 all the same."""
         cfg, champion = self.model.cfg, self.innovation_champion
-        if champion is not None:
-            drive = champion.initiative * champion.top_skill
-            self.effectiveness += (cfg.innovation_rate * drive
-                                   * (cfg.max_effectiveness - self.effectiveness))
-        else:
-            self.effectiveness -= cfg.innovation_decay * (self.effectiveness - 1.0)
+        drive = champion.initiative * champion.top_skill if champion is not None else 0.0
+        gain = cfg.innovation_rate * drive * self.slack * (cfg.max_effectiveness
+                                                            - self.effectiveness)
+        self.effectiveness += gain - cfg.innovation_decay * (self.effectiveness - 1.0)
 
-    def review(self) -> list[tuple[Item, float]]:
-        """Peers confirm about `review_rate` x size of the oldest items in review; return the
-        done items with the value each delivered."""
-        cfg = self.model.cfg
-        quota = (math.floor(cfg.review_rate * self.size + self.model.rng.random())
+    def review(self) -> tuple[list[tuple[Item, float]], int, int]:
+        """Peers review about `review_rate` x size of the oldest finished items in review; each
+        goes back for rework with a chance that grows as the care in this step's work falls,
+        else it is done. Return the done items with the value each delivered, and how many
+        items were reviewed and sent back."""
+        cfg, rng = self.model.cfg, self.model.rng
+        quota = (math.floor(cfg.review_rate * self.size + rng.random())
                  if self.size >= 2 else 0)
-        done = []
-        for item in self.board.oldest_first(REVIEW)[:quota]:
+        finished = [item for item in self.board.oldest_first(REVIEW) if item.remaining <= 0]
+        reviewed = finished[:quota]
+        rework_chance = cfg.rework_rate * (1.0 - self.quality)
+        done, sent_back = [], 0
+        for item in reviewed:
+            if rng.random() < rework_chance:
+                item.remaining = cfg.rework_effort * item.effort  # keeps its place in review
+                sent_back += 1
+                continue
             self.board.take(item)
             alignment = float(item.purpose @ self.purpose)
             delivered = (item.value * (0.5 + 0.5 * alignment)
@@ -284,12 +341,12 @@ class RefTribe(mesa.Agent):
         self.done_total += len(done)
         self.value_step = sum(delivered for _, delivered in done)
         self.value_total += self.value_step
-        return done
+        return done, len(reviewed), sent_back
 
     def advance(self, limits: dict[int, int] | None) -> None:
         """Finished items go to review, then ready items to doing, oldest first, as far as the
         WIP limits allow (no limits: all of them)."""
-        step = self.model.steps
+        step = self.model.clock
         finished = [item for item in self.board.oldest_first(DOING) if item.remaining <= 0]
         self._advance(finished, REVIEW, limits, step)
         self._advance(self.board.oldest_first(READY), DOING, limits, step)
@@ -303,3 +360,25 @@ class RefTribe(mesa.Agent):
     def free_ready_slots(self) -> int:
         """Free places in the ready column under the WIP limit."""
         return max(self.model.cfg.wip_ready - self.board.count(READY), 0)
+
+    def push_room(self) -> float:
+        """Effort management may still push to me (ODD §3.8, push): `load_horizon` steps of
+        my capacity at this step's work (my members' current engagement), less my open effort
+        (none below 0)."""
+        return max(self.capacity * self.model.cfg.load_horizon - self.board.open_effort(), 0.0)
+
+    def item_capacity(self) -> float:
+        """Items per step I could finish at the effort of this step's work if I always had
+        work (ODD §3.10, `capacity`): the lesser of my work capacity, each item taking its
+        mean effort plus the expected rework, and my review capacity (none for a tribe of one),
+        rework's second review included."""
+        cfg = self.model.cfg
+        rework_chance = cfg.rework_rate * (1.0 - self.quality)
+        if rework_chance >= 1.0:
+            return 0.0  # every item comes back: nothing is ever done
+        per_item = cfg.effort_mean * (1.0 + cfg.rework_effort * rework_chance
+                                      / (1.0 - rework_chance))
+        work_items = self.capacity * float(self.demand @ self.skill_profile) / per_item
+        review_items = (cfg.review_rate * self.size * (1.0 - rework_chance)
+                        if self.size >= 2 else 0.0)
+        return min(work_items, review_items)

@@ -1,7 +1,9 @@
-"""Small helpers on one agent's vectors: unit length, weighted draws, argmax with row ties."""
+"""Small helpers on one agent's vectors: unit length, weighted draws, argmax with row ties, the
+logistic function."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -32,3 +34,11 @@ def best_by_row(persons: Iterable[T], score: Callable[[T], float]) -> T | None:
         if best is None or s > best_score or (s == best_score and person.row < best.row):
             best, best_score = person, s
     return best
+
+
+def logistic(z: float) -> float:
+    """1 / (1 + exp(-z)), without overflow for large |z|."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    ez = math.exp(z)
+    return ez / (1.0 + ez)

@@ -227,7 +227,8 @@ class Push(WorkPolicy):
     def admit(self, s: State, rows: np.ndarray, tribe_ids: np.ndarray) -> None:
         """Into doing, oldest hand-off first, while each team's room lasts."""
         items = s.board.items
-        rows = rows[np.argsort(items.handoff_since[rows], kind="stable")]
+        order = np.argsort(items.handoff_since[rows], kind="stable")
+        rows, tribe_ids = rows[order], tribe_ids[order]  # each part keeps the tribe routed to
         accept = within_room(items.remaining[rows], tribe_ids, self.room(s))
         s.board.move(rows[accept], DOING, s.clock, tribe_ids[accept])
 

@@ -69,6 +69,21 @@ def test_push_assigns_up_to_each_teams_estimated_capacity_and_queues_the_rest():
     assert counts[:, DOING].max() > m.cfg.wip_doing  # without WIP limits
 
 
+def test_push_admits_each_routed_part_to_the_tribe_it_was_routed_to():
+    # a constellation's hand-offs enter doing oldest hand-off first, each on its own tribe's
+    # board (the tribes must follow the parts when they are put in hand-off order)
+    m = make("hierarchy", people=80, arrival_rate=0.0)
+    m.step()  # capacities from a step's work: every team has room
+    rows = add_items(m, 0, BACKLOG, [0, 0, 0])
+    m.board.move(rows, BACKLOG, 0)
+    m.board.items.handoff_since[rows] = [7, 5, 6]  # neither in row order nor in tribe order
+    m.board.items.part[rows] = 1
+    tribes = np.array([1, 2, 3], dtype=np.int32)
+    m.rules.work.admit(m.state, rows, tribes)
+    assert (m.board.items.stage[rows] == DOING).all()
+    assert m.board.items.tribe[rows].tolist() == [1, 2, 3]
+
+
 def test_work_needs_a_peer_to_confirm_it():
     m = make(people=60, min_tribe_size=1, max_tribe_size=2, consider_rate=0.0,
              exit_base=0.0, quit_rate=0.0, grace_period=1000, merge_check_rate=0.0)
