@@ -43,13 +43,15 @@ MAX_SEED = 2**63 - 1  # as an experiment file's seed (a TOML integer)
 MAX_VALUE = 200  # characters of a --set value: no parameter's value is longer
 # files a run writes into --out (for either format); a folder holding only these is replaced
 OUTPUTS = ("config.json", *(f"{table}.{ext}" for table in
-                            ("steps", "events", "people_snapshots", "tribes_snapshots")
+                            ("steps", "events", "people_snapshots", "tribes_snapshots",
+                             "activity", "standing")
                             for ext in ("parquet", "csv")))
 # the folder a streamed event log is written to in --out (one Parquet file per chunk)
 STREAMED = ("events",)
 # options of the command line that are not parameters, though their names might suggest so
 _NOT_PARAMETERS = {"seed": "--seed", "steps": "--steps", "preset": "--preset",
-                   "record_events": "--no-events", "snapshot_every": "--snapshot-every"}
+                   "record_events": "--no-events", "snapshot_every": "--snapshot-every",
+                   "record_activity": "--activity", "activity": "--activity"}
 # the metrics a run's summary prints (their meaning, unit and summary: model.metrics)
 SUMMARY = ("throughput", "lead_time", "wip", "backlog", "value", "retention", "exits_total",
            "engagement", "alignment", "tribes", "tribe_size_mean", "unaffiliated",
@@ -186,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stream-events", action="store_true",
                         help="write the event log to --out/events/ while the run goes on, "
                              "instead of holding it in memory (for long runs)")
+    parser.add_argument("--activity", action="store_true",
+                        help="keep every person's activity record and write it to --out "
+                             "beside the event log: activity (what each person did each step) "
+                             "and standing (their tribe, fit terms and engagement)")
     parser.add_argument("--profile", action="store_true",
                         help="time every phase of the step and print the plan with timings")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -313,7 +319,8 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--out/--format: a --profile run writes no outputs; allowed: "
                          f"--profile without --out {named(args.out or '')}".rstrip())
     for option, given in (("--format", args.format), ("--snapshot-every", args.snapshot_every),
-                          ("--stream-events", args.stream_events)):
+                          ("--stream-events", args.stream_events),
+                          ("--activity", args.activity)):
         if given and args.out is None:
             raise UsageError(f"{option}: only applies with --out, where the outputs are "
                              "written; allowed: --out DIR with it, or neither")
@@ -338,7 +345,8 @@ def run_model(args: argparse.Namespace, config: Config,
     as it grows."""
     streamed = folder / STREAMED[0] if folder is not None and args.stream_events else None
     model = Organization(config, rng=args.seed, recording=Recording(
-        events=not args.no_events, snapshot_every=args.snapshot_every, event_folder=streamed))
+        events=not args.no_events, snapshot_every=args.snapshot_every, event_folder=streamed,
+        activity=args.activity))
     long_run = config.people * args.steps >= 2_000_000
     table = model.run(args.steps, progress=long_run and not args.quiet)
     if streamed is not None:
@@ -355,6 +363,8 @@ def write_outputs(folder: Path, model: Organization, table: pd.DataFrame,
         tables["events"] = model.event_log()
     if model.recording.snapshot_every:
         tables["people_snapshots"], tables["tribes_snapshots"] = model.snapshots()
+    if model.recording.activity:
+        tables["activity"], tables["standing"] = model.activity()
     names = [f"{STREAMED[0]}/"] if model.recording.event_folder is not None else []
     for name, frame in tables.items():
         write_new(folder, f"{name}.{fmt}", partial(_write_table, frame, fmt))
@@ -362,7 +372,8 @@ def write_outputs(folder: Path, model: Organization, table: pd.DataFrame,
     settings = json.dumps({"preset": args.preset, "seed": args.seed, "steps": args.steps,
                            "recording": {"events": model.recording.events,
                                          "streamed": model.recording.event_folder is not None,
-                                         "snapshot_every": model.recording.snapshot_every},
+                                         "snapshot_every": model.recording.snapshot_every,
+                                         "activity": model.recording.activity},
                            "parameters": config.to_dict()}, indent=2, allow_nan=False)
     write_new(folder, "config.json", lambda file: file.write(settings.encode()))
     return [*names, "config.json"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from numpy.typing import NDArray
 
 from numerics import kernels
 from numerics.rows import normalize_rows, row_any
@@ -34,6 +35,7 @@ class ExitReason(IntEnum):
     NONE = 0
     ATTRITION = 1  # the base hazard: retirement, relocation, illness, ...
     VOLUNTARY = 2  # a quit: the person chose a better option elsewhere
+    LAYOFF = 3  # laid off by a layoff shock (model.rules.pressure)
 
     @property
     def label(self) -> str:
@@ -58,10 +60,13 @@ class People(Table):
     reputation = Column(np.float32, 0.0, doc="earned by contribution, decays")
     contribution = Column(np.float32, 0.0, doc="effort that became progress this step")
     contribution_total = Column(np.float64, 0.0, doc="contribution so far")
-    tribe = Column(np.int32, NO_TRIBE, doc="the tribe the person belongs to (-1: none)",
-                   refers="tribes")
+    memberships = Column(np.int32, NO_TRIBE, ("memberships",),
+                         doc="the tribes the person belongs to, at most one per slot, filled "
+                         "slots first; slot 0 is the primary tribe, `tribe` (-1: none)",
+                         refers="tribes", primary="tribe")
     unit = Column(np.int32, 0, doc="formal unit (department), fixed")
-    joined = Column(np.int32, 0, doc="step the person joined (or left) their current tribe")
+    joined_m = Column(np.int32, 0, ("memberships",), doc="step the person joined each tribe "
+                      "(slot 0: or left the last one)", primary="joined")
     hired = Column(np.int32, 0, doc="step of hire")
     active = Column(np.bool_, False, doc="still works here")
     exit_step = Column(np.int32, -1, doc="step the person left (-1: still here)")
@@ -70,13 +75,123 @@ class People(Table):
                     refers="people")
     tie_w = Column(np.float32, 0.0, ("ties",), doc="weight of each tie, in [0, 1]")
     # what the person observed this step (the observe phase)
-    alignment = Column(np.float32, 0.0, doc="passion . purpose of the own tribe")
-    skill_use = Column(np.float32, 0.0, doc="skill . demand of the own tribe")
-    belonging = Column(np.float32, 0.0, doc="1 - exp(-tie weight into the own tribe / scale)")
-    fit = Column(np.float32, 0.0, doc="fit with the own tribe (or the unaffiliated fit)")
+    # (per membership; the primary tribe's under the plain names)
+    alignment_m = Column(np.float32, 0.0, ("memberships",),
+                         doc="passion . purpose of each of the person's tribes",
+                         primary="alignment")
+    skill_use_m = Column(np.float32, 0.0, ("memberships",),
+                         doc="skill . demand of each of the person's tribes", primary="skill_use")
+    belonging_m = Column(np.float32, 0.0, ("memberships",), doc="1 - exp(-tie weight into each "
+                         "of the person's tribes / scale)", primary="belonging")
+    fit_m = Column(np.float32, 0.0, ("memberships",), doc="fit with each of the person's tribes")
+    fit = Column(np.float32, 0.0, doc="fit with the own tribes, effort-weighted (or the "
+                 "unaffiliated fit)")
 
-    def __init__(self, capacity: int, themes: int, domains: int, ties: int) -> None:
-        super().__init__(capacity, themes=themes, domains=domains, ties=ties)
+    # 1-D views of slot 0 of the per-membership columns (the primary tribe)
+    tribe: NDArray[np.int32]
+    joined: NDArray[np.int32]
+    alignment: NDArray[np.float32]
+    skill_use: NDArray[np.float32]
+    belonging: NDArray[np.float32]
+
+    def __init__(self, capacity: int, themes: int, domains: int, ties: int,
+                 memberships: int = 1) -> None:
+        super().__init__(capacity, themes=themes, domains=domains, ties=ties,
+                         memberships=memberships)
+
+    @property
+    def width(self) -> int:
+        """Memberships a person may hold at once (`max_memberships`)."""
+        return self.dims["memberships"]
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every membership of every person, in row order (then slot order).
+
+        Returns:
+            (flat, person, tribe): the membership's index into the flattened per-membership
+            columns (`flat(name)`: row * width + slot), the person's row and the tribe. With
+            one membership per person, flat and person are both the members' rows.
+        """
+        n, width = self.n, self.width
+        if width == 1:
+            members = np.flatnonzero(self.tribe[:n] >= 0)
+            return members, members, self.tribe[members]
+        tribes = self.memberships[:n].ravel()
+        flat = np.flatnonzero(tribes >= 0)
+        return flat, flat // width, tribes[flat]
+
+    def flat(self, name: str) -> np.ndarray:
+        """The per-membership column `name` flattened (a view), indexed by `pairs()`'s flat."""
+        return self.array(name).reshape(-1)
+
+    @staticmethod
+    def flat_of(table: Table, name: str) -> np.ndarray:
+        """Per-membership column `name` of a table attached to the people, flattened (a
+        view), indexed like `flat`."""
+        return table.array(name).reshape(-1)
+
+    def in_flat(self, values: np.ndarray, persons: np.ndarray, tribes: np.ndarray
+                ) -> np.ndarray:
+        """Entries of a flattened per-membership column for each person's membership in the
+        matching tribe (their primary membership's where they are not a member)."""
+        if self.width == 1:
+            found: np.ndarray = values[persons]
+            return found
+        slot = np.maximum(self.slot_of(persons, tribes), 0)
+        found = values[persons * self.width + slot]
+        return found
+
+    def person_of(self, flat: np.ndarray) -> np.ndarray:
+        """The person of each flat membership index (-1 stays -1)."""
+        if self.width == 1:
+            return flat
+        person: np.ndarray = np.where(flat >= 0, flat // self.width, -1)
+        return person
+
+    def count_memberships(self, persons: np.ndarray | None = None) -> np.ndarray:
+        """How many tribes each person (every row, or `persons`) belongs to."""
+        if self.width == 1:
+            tribe = self.tribe[: self.n] if persons is None else self.tribe[persons]
+            return (tribe >= 0).astype(np.int64)
+        block = self.memberships[: self.n] if persons is None else self.memberships[persons]
+        count: np.ndarray = (block >= 0).sum(axis=1)
+        return count
+
+    def effort_shares(self, flat: np.ndarray, person: np.ndarray, by_fit: bool = False
+                      ) -> np.ndarray | None:
+        """How each person divides their effort among their tribes: one share per membership
+        (`pairs()` order), adding up to 1 per person; equal shares, or (`by_fit`) in
+        proportion to fit + 0.01 in each. None when a person holds one membership at most."""
+        if self.width == 1:
+            return None
+        if not by_fit:
+            count = self.count_memberships()
+            shares: np.ndarray = (1.0 / count[person]).astype(np.float32)
+            return shares
+        weight = self.flat("fit_m")[flat].astype(np.float64) + 0.01
+        total = np.bincount(person, weights=weight, minlength=self.n)
+        shares = (weight / total[person]).astype(np.float32)
+        return shares
+
+    def slot_of(self, persons: np.ndarray, tribes: np.ndarray) -> np.ndarray:
+        """The slot of each person's membership in the matching tribe (-1 if not a member)."""
+        if self.width == 1:
+            slot: np.ndarray = np.where(self.tribe[persons] == tribes, 0, -1)
+            return slot
+        hit = self.memberships[persons] == np.asarray(tribes)[:, None]
+        found: np.ndarray = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+        return found
+
+    def in_tribe(self, name: str, persons: np.ndarray, tribes: np.ndarray) -> np.ndarray:
+        """Per-membership column `name` of each person in the matching tribe (their primary
+        tribe's value where they are not a member)."""
+        column = self.array(name)
+        if self.width == 1:
+            value: np.ndarray = column[persons, 0]
+            return value
+        slot = np.maximum(self.slot_of(persons, tribes), 0)
+        found: np.ndarray = column[persons, slot]
+        return found
 
     def add(self, rng: np.random.Generator, count: int, step: int, units: np.ndarray, *,
             passion_concentration: float, skill_level: float, unaffiliated_fit: float
@@ -109,7 +224,7 @@ class People(Table):
         return rows
 
     def members(self) -> np.ndarray:
-        """Rows of the people in a tribe."""
+        """Rows of the people in a tribe (in at least one)."""
         return np.flatnonzero(self.tribe[: self.n] >= 0)
 
     def count_active(self) -> int:
@@ -122,7 +237,7 @@ class People(Table):
         demand, and the weight of their ties into it (float32)."""
         alignment, skill_use, tie_weight = kernels.fit_terms(
             persons, tribe_ids, self.passion, tribes.purpose, self.skill, tribes.demand,
-            self.tribe, self.tie_to, self.tie_w)
+            self.memberships, self.tie_to, self.tie_w)
         return alignment, skill_use, tie_weight
 
     def add_ties(self, persons: np.ndarray, targets: np.ndarray, weight: float = 0.3) -> None:
@@ -145,7 +260,8 @@ class People(Table):
             partners: the colleague each of them worked with.
         """
         n = self.n
-        self.tie_w[:n] *= 1.0 - decay
+        if decay:
+            self.tie_w[:n] *= 1.0 - decay
         if len(workers) == 0 or growth == 0:
             return
         kernels.strengthen_ties(self.tie_to, self.tie_w, workers, partners, growth)
@@ -249,6 +365,17 @@ class Person(mesa.Agent):
     def tribe(self) -> Tribe | None:
         """The person's tribe agent, or None."""
         return self.model.tribe(self.tribe_id) if self.tribe_id >= 0 else None
+
+    @property
+    def tribe_ids(self) -> list[int]:
+        """The ids of all the person's tribes, the primary first."""
+        ids, memberships = self.model.tribes.id, self._p.memberships[self.index]
+        return [int(ids[t]) for t in memberships.tolist() if t >= 0]
+
+    @property
+    def tribes(self) -> list[Tribe]:
+        """The agents of all the person's tribes, the primary first."""
+        return [view for view in map(self.model.tribe, self.tribe_ids) if view is not None]
 
     @property
     def unit(self) -> int:

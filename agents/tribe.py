@@ -85,33 +85,53 @@ class Tribes(Table):
         """Ids of the tribes that exist now."""
         return np.flatnonzero(self.alive[: self.n])
 
-    def member_mean(self, people: People, values: np.ndarray) -> np.ndarray:
-        """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members."""
-        members = people.members()
+    def member_mean(self, people: People, values: np.ndarray,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+        """Mean of a per-person quantity (1-D or rows x columns) over each tribe's members
+        (a person counts in every tribe they belong to); with `weights` (one per membership,
+        in `People.pairs` order), the weighted mean."""
+        _, members, tribe = people.pairs()
         total: np.ndarray
+        if weights is not None:
+            if values.ndim == 2:
+                total = kernels.group_weighted_sum(members, tribe, values,
+                                                   weights.astype(np.float32), self.n)
+            else:
+                total = np.bincount(tribe, weights=values[members] * weights, minlength=self.n)
+            mass = np.maximum(np.bincount(tribe, weights=weights, minlength=self.n)[: self.n],
+                              1e-12)
+            return total / (mass[:, None] if total.ndim == 2 else mass)
         if values.ndim == 2:
-            total = kernels.group_weighted_sum(members, people.tribe[members], values,
+            total = kernels.group_weighted_sum(members, tribe, values,
                                                np.ones(len(members), np.float32), self.n)
         else:
-            total = np.bincount(people.tribe[members], weights=values[members], minlength=self.n)
-        size = np.maximum(np.bincount(people.tribe[members], minlength=self.n)[: self.n], 1)
+            total = np.bincount(tribe, weights=values[members], minlength=self.n)
+        size = np.maximum(np.bincount(tribe, minlength=self.n)[: self.n], 1)
         return total / (size[:, None] if total.ndim == 2 else size)
 
-    def member_argmax(self, people: People, score: np.ndarray) -> np.ndarray:
-        """The member with the highest `score` in each tribe (-1 for an empty tribe)."""
-        members = people.members()
-        winner: np.ndarray = kernels.group_argmax_rows(members, people.tribe[members], score,
-                                                       self.n)
-        return winner
+    def member_argmax(self, people: People, score: np.ndarray,
+                      per_membership: bool = False) -> np.ndarray:
+        """The member with the highest `score` in each tribe (-1 for an empty tribe; the
+        first in row order on ties). `score` is per person, or per membership (indexed like
+        `People.flat`) if `per_membership`."""
+        flat, members, tribe = people.pairs()
+        if not per_membership:
+            winner: np.ndarray = kernels.group_argmax_rows(members, tribe, score, self.n)
+            return winner
+        best = kernels.group_argmax_rows(flat, tribe, score, self.n)
+        return people.person_of(best)
 
-    def perceive(self, people: People, open_effort: np.ndarray, load_horizon: float) -> None:
+    def perceive(self, people: People, open_effort: np.ndarray, load_horizon: float,
+                 shares: np.ndarray | None = None) -> None:
         """What members perceive of their tribe: the engagement-weighted skill profile
-        S = sum (e + 1e-6) s / sum (e + 1e-6), and the overload o = max(L / (C H) - 1, 0) of
-        open effort L against `load_horizon` H steps of capacity C (0 without open work)."""
+        S = sum (e + 1e-6) s / sum (e + 1e-6) (a person's engagement counted in each of their
+        tribes by their effort `shares`, one per membership, if they divide it), and the
+        overload o = max(L / (C H) - 1, 0) of open effort L against `load_horizon` H steps of
+        capacity C (0 without open work)."""
         n = self.n
-        members = people.members()
-        weight = people.engagement[members] + 1e-6
-        t = people.tribe[members]
+        _, members, t = people.pairs()
+        engagement = people.engagement[members]
+        weight = (engagement if shares is None else engagement * shares) + 1e-6
         mass = np.bincount(t, weights=weight, minlength=n)
         profile = kernels.group_weighted_sum(members, t, people.skill, weight, n)
         self.skill_profile[:n] = profile / np.maximum(mass, 1e-12)[:, None]
@@ -123,7 +143,11 @@ class Tribes(Table):
         """Division of living tribes: 1 - mean alignment of members with the purpose (0 for a
         tribe of one); an ended tribe keeps the division it ended with."""
         living = self.living()
-        mean_alignment = self.member_mean(people, people.alignment[: people.n])[living]
+        flat, _, tribe = people.pairs()
+        alignment = people.flat("alignment_m")[flat]
+        total = np.bincount(tribe, weights=alignment, minlength=self.n)
+        size = np.maximum(np.bincount(tribe, minlength=self.n)[: self.n], 1)
+        mean_alignment = (total / size)[living]
         self.division[living] = np.where(self.size[living] > 1, 1.0 - mean_alignment, 0.0)
 
 
@@ -172,7 +196,8 @@ class Tribe(mesa.Agent):
     def member_ids(self) -> list[int]:
         """The members' person ids."""
         p = self.model.people
-        return p.id[: p.n][p.tribe[: p.n] == self.index].tolist()
+        _, members, tribe = p.pairs()
+        return p.id[members[tribe == self.index]].tolist()
 
     @property
     def members(self) -> list[Person]:

@@ -26,7 +26,7 @@ from experiments.designs import baselines
 from experiments.experiment import Experiment, ExperimentError, shown
 from experiments.files import display, real_folder, write_atomically
 from experiments.store import Store, write_parquet
-from model.metrics import BY_NAME, METRICS
+from model.metrics import BY_NAME, METRICS, SHOCK_METRICS
 
 LEVEL = 0.95
 INTERVAL = "95% CI, Student t over replicates"
@@ -118,11 +118,11 @@ def summarize(folder: str | Path, baseline: str | None = None,
     if runs.empty:
         raise ExperimentError(f"{display(folder)}: no stored runs yet")
     if metrics is None:
-        metrics = tuple(m.name for m in METRICS if m.name in runs.columns)
+        metrics = tuple(m.name for m in (*METRICS, *SHOCK_METRICS) if m.name in runs.columns)
     for metric in metrics:
         if metric not in runs.columns:
             raise ExperimentError(f"metric: {shown(metric)} is not a run summary column; "
-                                  f"allowed: {', '.join(m.name for m in METRICS)}")
+                                  f"allowed: {', '.join(BY_NAME)}")
     conditions = store.read_conditions()
     labels = conditions.sort_values("condition")["label"].tolist()
     present = [label for label in labels if label in set(runs["label"])]

@@ -31,6 +31,11 @@ convert it: `outside_option = [0, 0.5]` gives the levels 0.0 and 0.5. Every coun
 
     [[settings]]               # design = "list": one table per condition
     preset = "hierarchy"
+
+    [[shocks]]                 # shocks in every run (the parameter `shocks`; kinds: surge,
+    step = 300                 # slump, layoff, freeze, collapse, boom; duration in steps,
+    kind = "layoff"            # 1 by default; see model.rules.pressure)
+    size = 0.2
 """
 
 from __future__ import annotations
@@ -65,12 +70,13 @@ from experiments.experiment import (
 from model import PRESETS, Config, ConfigError
 from model.config import unknown_parameter
 from model.metrics import BY_NAME as _METRICS
+from model.rules.pressure import parse_shocks
 
 METRIC_NAMES = tuple(_METRICS)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "list")
 OUTPUTS = ("summary", "steps")
-_TOP_KEYS = ("experiment", "base", "factors", "settings")
+_TOP_KEYS = ("experiment", "base", "factors", "settings", "shocks")
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
                list: "an array"}
 
@@ -203,7 +209,7 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
                                 ).hexdigest()
     head = _head(data["experiment"], Path(where).stem, fail)
     preset = head["preset"]
-    base = data.get("base", {})
+    base = _with_shocks(data, fail)
     factors = data.get("factors", {})
     settings = data.get("settings", [])
     _check_design(head, base, factors, settings, fail)
@@ -215,6 +221,24 @@ def parse_experiment(data: dict[str, Any], where: str = "<experiment>",
         settings=[_only(_typed_settings({**base, **entry}, preset, f"settings[{k}]", fail),
                         entry)
                   for k, entry in enumerate(settings)])
+
+
+def _with_shocks(data: dict[str, Any], fail: Fail) -> dict[str, Any]:
+    """The [base] table, with the [[shocks]] tables as its parameter `shocks` (their canonical
+    text)."""
+    base: dict[str, Any] = data.get("base", {})
+    if "shocks" not in data:
+        return base
+    for table in ("base", "factors"):
+        if "shocks" in data.get(table, {}):
+            raise fail(f"{table}.shocks", "shocks are also given as [[shocks]] tables; set "
+                       "them in one place")
+    try:
+        text = parse_shocks(data["shocks"])
+    except ValueError as error:
+        raise fail("[[shocks]]", f"{error}; allowed: tables with step, kind, size (and "
+                   "duration)") from None
+    return {**base, "shocks": text}
 
 
 def _check_shape(data: dict[str, Any], fail: Fail) -> None:
@@ -242,6 +266,10 @@ def _check_shape(data: dict[str, Any], fail: Fail) -> None:
     for k, entry in enumerate(settings):
         if not isinstance(entry, dict):
             raise fail(f"settings[{k}]", "must be a table")
+    shocks = data.get("shocks", [])
+    if not isinstance(shocks, list) or not all(isinstance(entry, dict) for entry in shocks):
+        raise fail("[[shocks]]", "must be an array of tables ([[shocks]]) with step, kind, "
+                   "size (and duration)")
 
 
 def _depth(data: Any) -> int:

@@ -21,6 +21,7 @@ from model.parameters import Params, did_you_mean
 from model.policy import policy_names
 from model.population import PopulationParams
 from model.presets import DEFAULT_PRESET, PRESETS
+from model.rules.competence import CompetenceParams
 from model.rules.conflict import ConflictParams
 from model.rules.exit import ExitParams
 from model.rules.federation import FederationParams
@@ -32,7 +33,10 @@ from model.rules.leadership import LeadershipParams
 from model.rules.lifecycle import LifecycleParams
 from model.rules.membership import MembershipParams
 from model.rules.objectives import ObjectivesParams
+from model.rules.opportunism import OpportunismParams
 from model.rules.orient import OrientParams
+from model.rules.passion import PassionParams
+from model.rules.pressure import PressureParams
 from model.rules.purpose import PurposeParams
 from model.rules.work import WorkParams
 
@@ -44,15 +48,16 @@ class ConfigError(ValueError):
 # the order of the groups in listings (`run.py --help`): governance concerns, then the rest
 GROUPS: tuple[type[Params], ...] = (
     MembershipParams, LeadershipParams, PurposeParams, WorkParams, ConflictParams, HiringParams,
-    FederationParams, IntertribeParams, ObjectivesParams, PopulationParams, MarketParams,
-    HandoffParams, FitParams, OrientParams, ExitParams, LifecycleParams)
+    FederationParams, IntertribeParams, ObjectivesParams, OpportunismParams, CompetenceParams,
+    PressureParams, PopulationParams, MarketParams, HandoffParams, FitParams, OrientParams,
+    PassionParams, ExitParams, LifecycleParams)
 
 
 @dataclass(frozen=True)
-class Config(LifecycleParams, ExitParams, OrientParams, FitParams, HandoffParams, MarketParams,
-             PopulationParams, ObjectivesParams, IntertribeParams, FederationParams,
-             HiringParams, ConflictParams, WorkParams, PurposeParams, LeadershipParams,
-             MembershipParams):
+class Config(LifecycleParams, ExitParams, PassionParams, OrientParams, FitParams, HandoffParams,
+             MarketParams, PopulationParams, PressureParams, CompetenceParams, OpportunismParams,
+             ObjectivesParams, IntertribeParams, FederationParams, HiringParams, ConflictParams,
+             WorkParams, PurposeParams, LeadershipParams, MembershipParams):
     """All parameters of one model run. Build it with `Config.build`, not by hand.
 
     Attributes:
@@ -172,6 +177,12 @@ def _kind(spec: dataclasses.Field[Any]) -> type:
 def _check(spec: dataclasses.Field[Any], value: Any) -> Any:
     """Return `value` converted to the parameter's type, or raise ConfigError."""
     name, meta, kind = spec.name, spec.metadata, _kind(spec)
+    if kind is str and meta.get("parse") is not None:
+        try:
+            canonical: str = meta["parse"](value)
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}; allowed: {meta['allowed']}") from None
+        return canonical
     if kind is str:
         allowed = policy_names(meta["policy"]) if "policy" in meta else meta["choices"]
         if not isinstance(value, str) or value not in allowed:
@@ -208,6 +219,8 @@ def allowed_values(spec: dataclasses.Field[Any]) -> str:
     meta = spec.metadata
     if "policy" in meta:
         return " | ".join(policy_names(meta["policy"]))
+    if meta.get("allowed"):
+        return str(meta["allowed"])
     if meta["choices"]:
         return " | ".join(meta["choices"])
     return f"[{meta['lo']:g}, {meta['hi']:g}]"

@@ -14,10 +14,10 @@ from numerics.table import Table
 EVENT_KINDS = ("joined", "left", "founded", "dissolved", "split", "merged", "leader_changed",
                "pivoted", "conflict", "exited", "hired", "constellation_formed",
                "constellation_joined", "constellation_left", "constellation_dissolved",
-               "intertribe_conflict")
-# events whose `other` is a person (the previous leader, the person a hire replaces), or a
-# constellation's id; in the others it is a tribe
-OTHER_IS_PERSON = frozenset({"leader_changed", "hired"})
+               "intertribe_conflict", "rejected", "sanctioned", "life_pivot", "shock")
+# events whose `other` is a person (the previous leader, the person a hire replaces, the peer
+# who reviewed, the one who sanctioned), or a constellation's id; in the others it is a tribe
+OTHER_IS_PERSON = frozenset({"leader_changed", "hired", "rejected", "sanctioned"})
 OTHER_IS_CONSTELLATION = frozenset({"constellation_formed", "constellation_joined",
                                     "constellation_left", "constellation_dissolved"})
 LATEST_KEPT = 64  # chunks kept at hand after a flush, for `latest`

@@ -37,7 +37,7 @@ def populate(s: State, rules: Rules) -> None:
         else:
             target = random_members(rng, order, start, count, units)
         p.add_ties(rows, target)
-    rules.leadership.assess(s)
+    rules.leadership.assess(s, rules)
 
 
 def establish(s: State, rules: Rules, steps: int, plan: tuple[Phase, ...]) -> None:

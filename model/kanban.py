@@ -24,6 +24,9 @@ from numerics.table import Column, Table
 # >= READY, open stages (backlog or board) >= BACKLOG
 BLOCKED, GONE, BACKLOG, READY, DOING, REVIEW = -2, -1, 0, 1, 2, 3
 STAGES = ("backlog", "ready", "doing", "review")
+# `handoff_since` of a part that is not waiting to be picked up after a hand-off (not -1: the
+# steps of the established organization's history are negative)
+NOT_WAITING = np.iinfo(np.int32).min
 
 
 class Items(Table):
@@ -46,8 +49,9 @@ class Items(Table):
                    refers="tribes")
     previous_tribe = Column(np.int32, NO_TRIBE, doc="the tribe that did the part before",
                             refers="tribes")
-    handoff_since = Column(np.int32, -1, doc="step it was handed off, while it waits to be "
-                           "pulled (-1: not waiting)")
+    handoff_since = Column(np.int32, NOT_WAITING, doc="step it was handed off, while it waits "
+                           "to be pulled (NOT_WAITING: not waiting; steps of the established "
+                           "organization's history are negative)")
     wip_age = Column(np.int32, 0, doc="steps the item has spent in WIP (carried across parts)")
     active_steps = Column(np.int32, 0, doc="steps the item received effort (carried across "
                           "parts)")
@@ -149,7 +153,7 @@ class Board:
         items.stage[rows] = np.where(place == 0, BACKLOG, BLOCKED)
         items.tribe[rows] = NO_TRIBE
         items.previous_tribe[rows] = NO_TRIBE
-        items.handoff_since[rows] = -1
+        items.handoff_since[rows] = NOT_WAITING
         items.wip_age[rows] = 0
         items.active_steps[rows] = 0
         self.arrived_total += count
@@ -238,10 +242,10 @@ class Board:
         their rows returned (once: their wait is over)."""
         items = self.items
         rows = np.flatnonzero((items.stage[: items.n] >= READY)
-                              & (items.handoff_since[: items.n] >= 0))
+                              & (items.handoff_since[: items.n] != NOT_WAITING))
         self.handoffs_step += len(rows)
         self.handoff_wait_step += int((step - items.handoff_since[rows]).sum())
-        items.handoff_since[rows] = -1
+        items.handoff_since[rows] = NOT_WAITING
         return rows
 
     def rework(self, rows: np.ndarray, share: float) -> None:

@@ -76,10 +76,12 @@ class Market:
             self.log_weights += rng.normal(0.0, self.cfg.turbulence, size=self.cfg.themes)
 
     def arrive(self, rng: np.random.Generator, board: Board, active_people: int,
-               step: int) -> int:
-        """Draw this step's new items into the board's backlog; return how many arrived."""
+               step: int, demand: float = 1.0) -> int:
+        """Draw this step's new items into the board's backlog, at the arrival rate times
+        `demand`; return how many arrived."""
         cfg = self.cfg
-        count = int(rng.poisson(cfg.arrival_rate * active_people))
+        rate = cfg.arrival_rate if demand == 1.0 else cfg.arrival_rate * demand
+        count = int(rng.poisson(rate * active_people))
         if count == 0:
             return 0
         theme = rng.choice(cfg.themes, size=count, p=self.shares)
@@ -117,7 +119,9 @@ class Market:
 
 
 def arrivals(s: State, rules: Rules) -> None:
-    """The market's demand drifts and new items arrive in the backlog."""
+    """The market's demand drifts and new items arrive in the backlog (at the arrival rate
+    times the factor of a demand surge or slump, `model.rules.pressure`)."""
     s.board.reset_step()
     s.market.drift(s.rng)
-    s.arrived = s.market.arrive(s.rng, s.board, s.people.count_active(), s.clock)
+    s.arrived = s.market.arrive(s.rng, s.board, s.people.count_active(), s.clock,
+                                s.conditions.demand)

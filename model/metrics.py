@@ -18,19 +18,21 @@ from agents.person import ExitReason
 from model.rules.work import item_capacity
 from model.window import steady_window, truncation
 from numerics import kernels
+from numerics.rows import row_dot
 from numerics.stats import gini
 
 if TYPE_CHECKING:
     from model.rules import Rules
     from model.state import State
 
-Summary = Literal["mean", "final", "per_item", "ratio"]
+Summary = Literal["mean", "final", "per_item", "ratio", "shock"]
 
 SUMMARY_KINDS: dict[str, str] = {
     "mean": "mean over the window",
     "final": "value at the last step",
     "per_item": "mean over the items done in the window (steps weighted by throughput)",
     "ratio": "ratio of two columns' sums over the window",
+    "shock": "from the whole run, around its first shock (NaN without one)",
 }
 
 
@@ -67,7 +69,11 @@ class Metric:
         return SUMMARY_KINDS[self.summary]
 
     def summarize(self, window: pd.DataFrame) -> float:
-        """The metric's summary over the rows of `window` (a slice of the step table)."""
+        """The metric's summary over the rows of `window` (a slice of the step table); a
+        metric of a run's first shock is computed from the whole run (`after_shock`)."""
+        if self.summary == "shock":
+            raise ValueError(f"{self.name}: a run's response to its first shock is computed "
+                             "from the whole step table (model.metrics.after_shock)")
         if self.summary == "final":
             return float(window[self.name].iloc[-1])
         if self.summary == "mean":
@@ -209,16 +215,85 @@ METRICS: tuple[Metric, ...] = (
     _ratio("objective_share", "objective share", "share of the step's value delivered against "
            "formal objectives (0 when no value)", "share", ("value_objective", "value"),
            high=1.0),
+    # the people side (issue #13)
+    Metric("memberships_mean", "memberships", "mean number of tribes an active person belongs "
+           "to", "tribes", "mean", 0.0, math.inf),
+    _share("leader_quality", "leader quality", "mean leader quality of living tribes (0 for a "
+           "tribe without leadership)"),
+    Metric("opportunists_caught", "opportunists caught", "items peers rejected because they "
+           "caught their author's opportunism in the step", "items/step", "mean"),
+    Metric("opportunism_cost", "opportunism cost", "effort opportunists cost their tribes in "
+           "the step: effort they kept back, and effort to redo the items they were caught on",
+           "effort/step", "mean"),
+    Metric("review_effort", "review effort", "effort peers spent reviewing in the step (taken "
+           "from their next step's work)", "effort/step", "mean"),
+    _share("intensity", "passion intensity", "mean intensity of active people's passion"),
+    _share("passion_change", "passion change", "mean of 1 - p . p0 over active people: how far "
+           "passions moved from those at hire (drift, discovery, pivots in life)"),
+    Metric("life_pivots", "life pivots", "people whose passion pivoted in life in the step",
+           "people/step", "mean"),
+    # pressure and outside options
+    Metric("layoffs", "layoffs", "people laid off in the step (a layoff shock)",
+           "people/step", "mean"),
+    Metric("quitters_skill", "quitters' skill (sum)", "sum of the top skill of the people who "
+           "quit in the step", "level/step", "mean"),
+    _ratio("quit_skill", "quitters' skill", "mean top skill of the people who quit (a "
+           "window's ratio of sums; compare top_skill, that of everyone; NaN without quits)",
+           "level", ("quitters_skill", "exits_voluntary"), high=1.0),
+    _share("neglect", "neglect", "mean share of their effort active people withhold because "
+           "leaving is not viable (response neglect or voice)"),
+    Metric("voice", "voice", "mean voiced discontent of active people (response voice)",
+           "level", "mean", 0.0, 1.0),
 )
 
-BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
+
+@dataclass(frozen=True)
+class Label:
+    """A text column of the step table."""
+
+    name: str
+    meaning: str
+
+
+LABELS: tuple[Label, ...] = (
+    Label("shock", "the kinds of the shocks active in the step, joined by '+' (empty when "
+          "none; model.rules.pressure)"),
+)
+
+# how the level a run had before its first shock is recovered (`after_shock`)
+RECOVERY_BEFORE = 50  # steps before the first shock whose mean is the level to recover
+RECOVERY_HOLD = 20  # steps whose mean must be back at that level
+RECOVERY_TOLERANCE = 0.05  # back at the level: at least (1 - tolerance) times it
+RECOVERED = ("throughput", "engagement")
+
+# a run's response to its first shock, computed from its whole step table
+SHOCK_METRICS: tuple[Metric, ...] = (
+    Metric("shock_step", "first shock", "step the run's first shock started", "step", "shock"),
+    *(Metric(f"recovery_{name}", f"recovery of {name}", f"steps from the first shock until the "
+             f"mean {name} of the next {RECOVERY_HOLD} steps is back at (1 - "
+             f"{RECOVERY_TOLERANCE:g}) times its mean over the {RECOVERY_BEFORE} steps before "
+             "the shock (0: it did not fall; NaN: not within the run)", "steps", "shock")
+      for name in RECOVERED),
+    *(Metric(f"recovered_{name}", f"{name} recovered", f"1 if {name} recovered within the run "
+             "(see recovery), else 0", "share", "shock", 0.0, 1.0) for name in RECOVERED),
+    Metric("quits_after_shock", "quits after the shock", "people who quit from the first shock "
+           "to the end of the run", "people", "shock"),
+    Metric("quit_skill_after_shock", "quitters' skill after the shock", "mean top skill of "
+           "those who quit from the first shock on (NaN without quits)", "level", "shock",
+           0.0, 1.0),
+    Metric("skill_after_shock", "skill after the shock", "mean top skill of active people "
+           "from the first shock on, the steps' mean (to compare with the quitters')", "level",
+           "shock", 0.0, 1.0),
+)
+
+BY_NAME: dict[str, Metric] = {metric.name: metric for metric in (*METRICS, *SHOCK_METRICS)}
 
 # step-table columns that count this step's events of a kind
 _EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                   "dissolved": "dissolved", "splits": "split", "merges": "merged",
                   "pivots": "pivoted", "conflicts": "conflict",
                   "leader_changes": "leader_changed",
-                  "intertribe_conflicts": "intertribe_conflict"}
+                  "intertribe_conflicts": "intertribe_conflict", "life_pivots": "life_pivot"}
 
 
 def metric(name: str) -> Metric:
@@ -256,7 +331,8 @@ def measure(s: State, rules: Rules) -> None:
     done = board.done_step
     # sums over living tribes only: rows of ended tribes must not change a sum's rounding
     capacity = float(item_capacity(s, rules.work)[living].sum())
-    offered = cfg.arrival_rate * headcount
+    demand = s.conditions.demand
+    offered = (cfg.arrival_rate if demand == 1.0 else cfg.arrival_rate * demand) * headcount
     quality = rules.work.record.quality[living]
     effort = tribes.capacity[living].astype(np.float64)
     leader = tribes.leader[living]
@@ -295,7 +371,7 @@ def measure(s: State, rules: Rules) -> None:
         "headcount": headcount,
         "retention": retention(s),
         "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
-        "alignment": float(p.alignment[:n][affiliated].mean()) if affiliated.any() else 0.0,
+        "alignment": mean_alignment(s, affiliated),
         "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
         "tribes": len(living),
         "tribe_size_mean": float(sizes.mean()) if len(sizes) else 0.0,
@@ -305,9 +381,44 @@ def measure(s: State, rules: Rules) -> None:
         "exits_total": s.events.counts["exited"] - s.exits_before,
         "gini_contribution": gini(p.contribution_total[:n][active]),
         **community_of_communities(s, rules),
+        "memberships_mean": (float(p.count_memberships()[active].mean()) if headcount
+                             else 0.0),
+        "leader_quality": (float(tribes.leader_quality[living].mean()) if len(living)
+                           else 0.0),
+        "opportunists_caught": rules.sanction.counts.caught,
+        "opportunism_cost": rules.sanction.counts.shirked + rules.sanction.counts.rework,
+        "review_effort": rules.sanction.counts.reviewing,
+        "intensity": (float(rules.discovery.passions.intensity[:n][active].mean()) if headcount
+                      else 0.0),
+        "passion_change": (float(1.0 - row_dot(p.passion[:n][active],
+                                                p.passion_origin[:n][active]).mean())
+                           if headcount else 0.0),
+        **pressure(s, rules, active, headcount, new),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
+    s.labels = {"shock": "+".join(s.conditions.active)}
+
+
+def pressure(s: State, rules: Rules, active: np.ndarray, headcount: int,
+             new: dict[tuple[str, str], int]) -> dict[str, float]:
+    """Layoffs, who quit, and how people who stay respond to dissatisfaction."""
+    p = s.people
+    n = p.n
+    quits = new.get(("exited", ExitReason.VOLUNTARY.label), 0)
+    quitters_skill = 0.0
+    if quits:
+        left = (p.exit_step[:n] == s.clock) & (p.exit_reason[:n] == ExitReason.VOLUNTARY)
+        quitters_skill = float(p.top_skill[:n][left].astype(np.float64).sum())
+    stance = rules.response.stance
+    responds = rules.response.responds and headcount > 0
+    return {
+        "layoffs": new.get(("exited", ExitReason.LAYOFF.label), 0),
+        "quitters_skill": quitters_skill,
+        "quit_skill": quitters_skill / quits if quits else np.nan,
+        "neglect": float(stance.neglect[:n][active].mean()) if responds else 0.0,
+        "voice": float(stance.voice[:n][active].mean()) if responds else 0.0,
+    }
 
 
 def _ratio_or_zero(numerator: float, denominator: float) -> float:
@@ -355,20 +466,32 @@ def _within_bounds(metric: Metric, value: float) -> float:
     return value
 
 
+def mean_alignment(s: State, affiliated: np.ndarray) -> float:
+    """Mean alignment of affiliated people with their tribe's purpose (of every membership,
+    when people may belong to several tribes)."""
+    p = s.people
+    if not affiliated.any():
+        return 0.0
+    if p.width == 1:
+        return float(p.alignment[: p.n][affiliated].mean())
+    flat, _, _ = p.pairs()
+    return float(p.flat("alignment_m")[flat].mean())
+
+
 def sorting(s: State) -> dict[str, float]:
     """How much people have sorted themselves by passion into tribes, among the affiliated:
     the mean passion similarity (cosine) of two members of the same tribe and of two people
     in different tribes, from tribe sums of the (unit) passions: the sum over pairs i != j of
     p_i . p_j within a tribe is |sum p|^2 - n; the expected alignment if people were
     shuffled among the tribes keeping their sizes, p_bar . (sum_t n_t pi_t) / N; and the
-    alignment of their passions at hire with their tribe's purpose."""
+    alignment of their passions at hire with their tribe's purpose. A person in several tribes
+    counts once per membership."""
     p, tribes = s.people, s.tribes
-    members = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] >= 0))
+    _, members, t = p.pairs()  # people who left belong to no tribe
     count = len(members)
     if count < 2:
         return {"similarity_within": 0.0, "similarity_between": 0.0,
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
-    t = p.tribe[members]
     ones = np.ones(count, np.float32)
     living = tribes.living()  # only: rows of ended tribes must not change a sum's rounding
     sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)[living]
@@ -410,4 +533,43 @@ def summarize_run(table: pd.DataFrame, warmup: float | None = None) -> dict[str,
                "window_end": float(window["step"].iloc[-1]),
                "window_at_limit": float(warmup is None and truncation(table)[1])}
     summary.update({m.name: m.summarize(window) for m in METRICS})
+    summary.update(after_shock(table))
     return summary
+
+
+def after_shock(table: pd.DataFrame) -> dict[str, float]:
+    """A run's response to its first shock (`SHOCK_METRICS`; NaN for a run without one).
+
+    The level of metric m to recover is its mean L over the `RECOVERY_BEFORE` steps before
+    the first shock's step t0 (fewer if the run has fewer); m has recovered at the first step
+    t >= t0 from which its mean over `RECOVERY_HOLD` steps (t to t + hold - 1, all within the
+    run) is at least (1 - `RECOVERY_TOLERANCE`) L; the recovery time is t - t0 (0 if it never
+    fell below), NaN if no such step is in the run.
+    """
+    result = {m.name: math.nan for m in SHOCK_METRICS}
+    if "shock" not in table.columns:
+        return result
+    shocked = np.flatnonzero(table["shock"].astype(str).to_numpy() != "")
+    if len(shocked) == 0:
+        return result
+    start = int(shocked[0])
+    steps = table["step"].to_numpy()
+    result["shock_step"] = float(steps[start])
+    after = table.iloc[start:]
+    for name in RECOVERED:
+        values = table[name].to_numpy(dtype=float)
+        level = float(np.nanmean(values[max(start - RECOVERY_BEFORE, 0): start])) \
+            if start > 0 else math.nan
+        hold: np.ndarray = (np.convolve(values[start:], np.ones(RECOVERY_HOLD) / RECOVERY_HOLD,
+                                        mode="valid")
+                            if len(values) - start >= RECOVERY_HOLD else np.empty(0))
+        back = np.flatnonzero(hold >= (1.0 - RECOVERY_TOLERANCE) * level)
+        recovered = bool(len(back)) and math.isfinite(level)
+        result[f"recovery_{name}"] = float(back[0]) if recovered else math.nan
+        result[f"recovered_{name}"] = float(recovered)
+    quits = float(after["exits_voluntary"].sum())
+    result["quits_after_shock"] = quits
+    result["quit_skill_after_shock"] = (float(after["quitters_skill"].sum()) / quits if quits
+                                        else math.nan)
+    result["skill_after_shock"] = float(after["top_skill"].mean())
+    return result

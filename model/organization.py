@@ -15,12 +15,13 @@ from agents.community import Community
 from agents.person import People, Person
 from agents.tribe import Tribe, Tribes
 from model import frames
+from model.activity import ActivityLog
 from model.config import Config, ConfigError
 from model.events import EventLog
 from model.initial import establish, populate
 from model.kanban import Board
 from model.market import Market
-from model.metrics import METRICS, measure
+from model.metrics import LABELS, METRICS, measure
 from model.plan import OBSERVE, PLAN, Phase
 from model.presets import FORMAL
 from model.recording import Recording
@@ -44,6 +45,11 @@ AGENT_REPORTERS = {
 def _reporter(name: str) -> Callable[[Organization], float]:
     """Mesa model reporter of step-table column `name` (measured by the record phase)."""
     return lambda model: model.state.metrics[name]
+
+
+def _label(name: str) -> Callable[[Organization], str]:
+    """Mesa model reporter of the step table's text column `name`."""
+    return lambda model: model.state.labels[name]
 
 
 class Organization(mesa.Model):
@@ -123,11 +129,14 @@ class Organization(mesa.Model):
         self.state.starting = p.id[: p.n][p.active[: p.n]].copy()
         self.state.exits_before = self.state.events.counts["exited"]
         self.state.board.restart_totals()
+        if self.recording.activity:  # from step 0: the history before it is not recorded
+            self.state.activity = ActivityLog(self.state.people, self.state.tribes)
         self.views = Views(self)
         self._snapshots: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name)
-                             for name in ("step", *(metric.name for metric in METRICS))},
+            model_reporters={**{name: _reporter(name)
+                                for name in ("step", *(metric.name for metric in METRICS))},
+                             **{label.name: _label(label.name) for label in LABELS}},
             agent_reporters=AGENT_REPORTERS if self.recording.agents else None)
         measure(self.state, self.rules)  # the metrics of step 0
         self.record()
@@ -206,7 +215,7 @@ class Organization(mesa.Model):
         """Keep what `recording` says from now on (the agent reporters cannot change)."""
         if not isinstance(recording, Recording):
             raise ConfigError(f"recording: {recording!r} is not allowed; allowed: a Recording")
-        for name in ("agents", "event_folder"):
+        for name in ("agents", "event_folder", "activity"):
             if getattr(recording, name) != getattr(self.recording, name):
                 raise ConfigError(f"recording.{name}: {getattr(recording, name)!r} differs "
                                   f"from the model's ({getattr(self.recording, name)!r}); "
@@ -216,8 +225,10 @@ class Organization(mesa.Model):
 
     def record(self) -> None:
         """Record this step's outputs: the step table row (Mesa's DataCollector), agent
-        reporters and snapshots if kept."""
+        reporters, snapshots and how people stand (the activity record) if kept."""
         self.datacollector.collect(self)
+        if self.state.activity is not None:
+            self.state.activity.stand(self.steps, self.state.tribes.leader_quality)
         every = self.recording.snapshot_every
         if every and self.steps % every == 0:
             self._snapshots.append((self.people_frame(), self.tribes_frame()))
@@ -267,13 +278,42 @@ class Organization(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def step_table(self) -> pd.DataFrame:
-        """One row per recorded step: `step` and the metrics of `model.metrics.METRICS`."""
+        """One row per recorded step: `step`, the metrics of `model.metrics.METRICS` and the
+        text columns of `model.metrics.LABELS`."""
         table: pd.DataFrame = self.datacollector.get_model_vars_dataframe()
         return table
 
     def event_log(self) -> pd.DataFrame:
         """Every event so far: step, event, person, tribe, other, detail."""
         return self.state.events.frame()
+
+    def activity(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The activity record (`model.activity`): every act (step, person, tribe, activity,
+        item, part, other, other_tribe, detail) and how every active person stood at the end
+        of every step (fit and its terms, leader quality, engagement, commitment,
+        contribution).
+
+        Raises:
+            ConfigError: the run keeps no activity record.
+        """
+        return self._activity().frame(), self._activity().standing()
+
+    def day_in_the_life(self, person: int, steps: range | None = None) -> pd.DataFrame:
+        """A day in the life of person `person` (an id) over `steps` (every recorded step if
+        None): one row per act (what they worked on, with whom, what they reviewed and had
+        reviewed, whom they met from other tribes), with their tribe, fit terms and
+        engagement at the end of that step; a step without an act has one row (activity "-").
+
+        Raises:
+            ConfigError: the run keeps no activity record.
+        """
+        return self._activity().day_in_the_life(int(person), steps)
+
+    def _activity(self) -> ActivityLog:
+        if self.state.activity is None:
+            raise ConfigError("recording.activity: False; allowed: True, chosen when the model "
+                              "is built (Organization(..., recording=Recording(activity=True)))")
+        return self.state.activity
 
     def people_frame(self) -> pd.DataFrame:
         """One row per person who ever worked here, with their current state."""

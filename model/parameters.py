@@ -9,7 +9,7 @@ rule that reads it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import Field, field
 from typing import Any, ClassVar
 
@@ -26,6 +26,16 @@ def param(default: Any, help: str, lo: float | None = None, hi: float | None = N
     """A numeric (within [lo, hi]), boolean or text (one of `choices`) parameter."""
     return field(default=default, metadata={"help": help, "lo": lo, "hi": hi,
                                             "choices": choices})
+
+
+def text(default: str, help: str, parse: Callable[[Any], str], allowed: str) -> Any:
+    """A parameter written as text in a small language of its own (a schedule, say): `parse`
+    checks a value (text, or the structured form it stands for) and returns its canonical
+    text, or raises ValueError saying what is wrong; `allowed` says what is allowed, in a few
+    words."""
+    return field(default=default, metadata={"help": help, "lo": None, "hi": None,
+                                            "choices": None, "parse": parse,
+                                            "allowed": allowed})
 
 
 def policy(kind: str, default: str, help: str) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 
 from model import frames, market, metrics
 from model.rules import (
+    competence,
     conflict,
     exit,
     federation,
@@ -29,6 +30,8 @@ from model.rules import (
     membership,
     objectives,
     orient,
+    passion,
+    pressure,
     purpose,
     work,
 )
@@ -61,13 +64,17 @@ class Phase:
 
 PLAN: tuple[Phase, ...] = (
     Phase("state", "compact", frames.compact),
+    Phase("pressure", "shocks", pressure.shocks),
     Phase("market", "arrivals", market.arrivals),
     Phase("observe", "fit", fit.observe),
     Phase("observe", "standing", leadership.observe_standing),
     Phase("orient", "engagement, learning, drift", orient.orient),
+    Phase("orient", "passions", passion.discover),
     Phase("decide", "membership", membership.decide),
     Phase("decide", "exit", exit.decide),
+    Phase("decide", "response", pressure.respond),
     Phase("decide", "leadership", leadership.decide),
+    Phase("decide", "development", competence.develop),
     Phase("decide", "life cycle", lifecycle.decide),
     Phase("decide", "purpose", purpose.decide),
     Phase("decide", "conflict", conflict.decide),

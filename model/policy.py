@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from model.state import State
 
 POLICY_KINDS = ("membership", "leadership", "purpose", "work", "conflict", "hiring",
-                "federation", "intertribe", "objectives")
+                "federation", "intertribe", "objectives", "sanction", "development",
+                "discovery", "layoff", "response")
 
 _REGISTRY: dict[str, dict[str, type[Policy]]] = {kind: {} for kind in POLICY_KINDS}
 

@@ -38,6 +38,9 @@ class PopulationParams(Params):
 def hire_people(s: State, count: int, units: np.ndarray) -> np.ndarray:
     """`count` new people in formal `units`, drawn as every hire is; return their rows."""
     cfg = s.cfg
-    return s.people.add(s.rng, count, s.clock, units,
+    rows = s.people.add(s.rng, count, s.clock, units,
                         passion_concentration=cfg.passion_concentration,
                         skill_level=cfg.skill_level, unaffiliated_fit=cfg.unaffiliated_fit)
+    for hook in s.hire_hooks:  # traits the rules keep, each drawn from its own stream
+        hook(s, rows)
+    return rows

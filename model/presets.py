@@ -13,6 +13,13 @@ Above the single tribe (issue #12) each preset also says:
   management set any (`objectives = "planned"`; none by default, when the weight changes
   nothing): fully in the hierarchy (1), half in the matrix (0.5), not at all where leaders
   answer to their tribe (0).
+
+The people side (issue #13): each preset says who sanctions an opportunist peers catch, should
+anyone be an opportunist and peers review (`opportunist_share` > 0, `review_by = "peers"`; off
+by default, when the choice changes nothing): the leader in the hierarchy and the matrix (the
+formal line), the tribe by exclusion under purposeful and constellation (a voluntary
+association keeps its members as they keep its purpose, as with conflict), the peers who
+caught them under holacracy (role holders hold each other to account).
 """
 
 DEFAULT_PRESET = "purposeful"
@@ -31,6 +38,18 @@ FORMAL: dict[str, str] = {
     "federation": "none",
     "intertribe": "market",
     "objectives": "none",
+    "sanction": "leader",
+    "development": "none",
+}
+
+# policies every preset leaves neutral: how leaders develop, whether passions are found, who
+# is laid off should a layoff shock strike (at random: the presets differ in their governance,
+# not in whom they dismiss), and how people who cannot leave respond (only by exit)
+NEUTRAL: dict[str, str] = {
+    "development": "none",
+    "discovery": "none",
+    "layoff": "random",
+    "response": "exit",
 }
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -47,6 +66,8 @@ PRESETS: dict[str, dict[str, object]] = {
         "intertribe": "escalation",
         "objectives": "none",
         "objective_weight": 1.0,
+        "sanction": "leader",
+        **NEUTRAL,
     },
     # Formal units with appointed leaders, plus voluntary communities: people may propose moves
     # and found tribes, which management approves some of the time; purposes are co-created.
@@ -61,6 +82,8 @@ PRESETS: dict[str, dict[str, object]] = {
         "intertribe": "escalation",
         "objectives": "none",
         "objective_weight": 0.5,
+        "sanction": "leader",
+        **NEUTRAL,
     },
     # Voluntary tribes around purposes, leaders recognized by peers, purposes co-created and
     # pivoted after poor results, Kanban pull, and exit as the answer to lasting conflict.
@@ -75,6 +98,8 @@ PRESETS: dict[str, dict[str, object]] = {
         "intertribe": "negotiation",
         "objectives": "none",
         "objective_weight": 0.0,
+        "sanction": "exclude",
+        **NEUTRAL,
     },
     # Voluntary roles, no single leader (roles distributed), objections settled by consent.
     "holacracy": {
@@ -88,6 +113,8 @@ PRESETS: dict[str, dict[str, object]] = {
         "intertribe": "negotiation",
         "objectives": "none",
         "objective_weight": 0.0,
+        "sanction": "peers",
+        **NEUTRAL,
     },
     # The purposeful enterprise as a tribe of tribes: purposeful's voluntary tribes federate
     # into constellations around shared, co-created purposes, whose tribal leaders emerge from
@@ -103,6 +130,8 @@ PRESETS: dict[str, dict[str, object]] = {
         "intertribe": "negotiation",
         "objectives": "none",
         "objective_weight": 0.0,
+        "sanction": "exclude",
+        **NEUTRAL,
     },
 }
 

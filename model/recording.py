@@ -23,15 +23,20 @@ class Recording:
             per person per step.
         event_folder: stream the event log to Parquet files in this new folder instead of
             holding it all in memory (for long runs); None: hold it in memory.
+        activity: keep every person's activity record (`model.activity`: what they worked
+            on, with whom, what they reviewed and had reviewed, whom they met from other
+            tribes, and their fit terms and engagement every step); off by default, when
+            nothing is computed for it.
     """
 
     events: bool = True
     snapshot_every: int = 0
     agents: bool = False
     event_folder: Path | None = None
+    activity: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("events", "agents"):
+        for name in ("events", "agents", "activity"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"recording.{name}: {getattr(self, name)!r} is not allowed; "
                                   "allowed: true or false")

@@ -61,12 +61,16 @@ def _compiled() -> ModuleType:
 
 # ---------------------------------------------------------------------------- numpy versions
 def _fit_terms_numpy(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A,
-    tribe: A, tie_to: A, tie_w: A) -> tuple[A, A, A]:
+    memberships: A, tie_to: A, tie_w: A) -> tuple[A, A, A]:
     alignment = row_dot(passion[persons], purpose[tribe_ids])
     skill_use = row_dot(skill[persons], demand[tribe_ids])
     # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
     targets = tie_to[persons]
-    in_tribe = ((targets >= 0) & (tribe[targets] == tribe_ids[:, None])).astype(np.float32)
+    if memberships.shape[1] == 1:
+        member = memberships[targets, 0] == tribe_ids[:, None]
+    else:
+        member = row_any_last(memberships[targets] == tribe_ids[:, None, None])
+    in_tribe = ((targets >= 0) & member).astype(np.float32)
     tie_weight = row_dot(tie_w[persons], in_tribe)
     return alignment, skill_use, tie_weight
 
@@ -95,6 +99,14 @@ def _learn_numpy(skill: A, active: A, engagement: A, tribe: A, demand: A, thresh
         loss = np.where(active, level * (obsolete + forget * (F32(1) - use)), F32(0))
         skill[:, j] = np.minimum(np.maximum(level + gain - loss, F32(0)), F32(1))
     return row_max(skill)
+
+
+def row_any_last(matrix: A) -> A:
+    """Whether each (row, column) of a boolean (rows, columns, slots) array has a True."""
+    out = matrix[..., 0].copy()
+    for slot in range(1, matrix.shape[-1]):
+        out |= matrix[..., slot]
+    return out
 
 
 def _sum_in_order(values: A) -> float:
@@ -185,16 +197,19 @@ def _comembers_numpy(persons: A, tribe: A, order: A, start: A, count: A, uniform
 
 # ---------------------------------------------------------------------------- the interface
 def fit_terms(persons: np.ndarray, tribe_ids: np.ndarray, passion: np.ndarray,
-              purpose: np.ndarray, skill: np.ndarray, demand: np.ndarray, tribe: np.ndarray,
-              tie_to: np.ndarray, tie_w: np.ndarray) -> tuple[np.ndarray, ...]:
+              purpose: np.ndarray, skill: np.ndarray, demand: np.ndarray,
+              memberships: np.ndarray, tie_to: np.ndarray, tie_w: np.ndarray
+              ) -> tuple[np.ndarray, ...]:
     """Each person's alignment with a tribe's purpose, the use of their skills by its demand,
-    and the weight of their ties into it.
+    and the weight of their ties into it (to colleagues with a membership, a slot of
+    `memberships` (people x slots), in that tribe).
 
     Returns:
         (alignment, skill_use, tie_weight), float32, one per person.
     """
     kernel = _compiled().fit_terms if _use_compiled() else _fit_terms_numpy
-    return kernel(persons, tribe_ids, passion, purpose, skill, demand, tribe, tie_to, tie_w)
+    return kernel(persons, tribe_ids, passion, purpose, skill, demand, memberships, tie_to,
+                  tie_w)
 
 
 def learn(skill: np.ndarray, active: np.ndarray, engagement: np.ndarray, tribe: np.ndarray,

@@ -18,8 +18,15 @@ Real = float | np.floating[Any]  # a rate given as a Python float or already as 
 _jit = numba.njit(cache=True, nogil=True)
 
 @_jit
-def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A, tribe: A,
-    tie_to: A, tie_w: A) -> tuple[A, A, A]:
+def _member(memberships: A, person: int, tribe: int) -> bool:
+    for m in range(memberships.shape[1]):
+        if memberships[person, m] == tribe:
+            return True
+    return False
+
+@_jit
+def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A,
+    memberships: A, tie_to: A, tie_w: A) -> tuple[A, A, A]:
     count = len(persons)
     alignment = np.empty(count, np.float32)
     skill_use = np.empty(count, np.float32)
@@ -36,10 +43,10 @@ def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand
         skill_use[r] = s
         # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
         target = tie_to[i, 0]
-        w = tie_w[i, 0] * np.float32(target >= 0 and tribe[target] == t)
+        w = tie_w[i, 0] * np.float32(target >= 0 and _member(memberships, target, t))
         for j in range(1, tie_to.shape[1]):
             target = tie_to[i, j]
-            w += tie_w[i, j] * np.float32(target >= 0 and tribe[target] == t)
+            w += tie_w[i, j] * np.float32(target >= 0 and _member(memberships, target, t))
         tie_weight[r] = w
     return alignment, skill_use, tie_weight
 

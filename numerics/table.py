@@ -37,13 +37,16 @@ class Column(Generic[S]):
             `fill`) when that person leaves the tribe.
         refers: the values are rows of the table named so ("people", "tribes"), negative for
             none; they are remapped when that table drops rows.
+        primary: for a column with a trailing dimension (one value per membership, say), the
+            name under which the table also offers its first entry of every row, as a 1-D
+            view (`tribe` for `memberships[:, 0]`): written through, no copy.
     """
 
     name: str
 
     def __init__(self, dtype: type[S], fill: Any, shape: tuple[int | str, ...] = (), *,
                  doc: str = "", per_membership: bool = False, role: bool = False,
-                 refers: str = "") -> None:
+                 refers: str = "", primary: str = "") -> None:
         self.dtype = dtype
         self.fill = fill
         self.shape = shape
@@ -51,6 +54,7 @@ class Column(Generic[S]):
         self.per_membership = per_membership
         self.role = role
         self.refers = refers
+        self.primary = primary
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -82,6 +86,7 @@ class Table:
     per_membership: ClassVar[tuple[Column[Any], ...]] = ()
     roles: ClassVar[tuple[Column[Any], ...]] = ()
     references: ClassVar[tuple[Column[Any], ...]] = ()
+    primaries: ClassVar[tuple[Column[Any], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -93,6 +98,7 @@ class Table:
         cls.per_membership = tuple(c for c in declared.values() if c.per_membership)
         cls.roles = tuple(c for c in declared.values() if c.role)
         cls.references = tuple(c for c in declared.values() if c.refers)
+        cls.primaries = tuple(c for c in declared.values() if c.primary)
 
     def __init__(self, capacity: int = 16, **dims: int) -> None:
         self.dims = dims
@@ -105,6 +111,12 @@ class Table:
         for name, column in self.columns.items():
             self.__dict__[name] = np.full((self.allocated, *self._shape(column)), column.fill,
                                           dtype=column.dtype)
+        self._views()
+
+    def _views(self) -> None:
+        """Point each declared primary view at the first entry of its column's rows."""
+        for column in self.primaries:
+            self.__dict__[column.primary] = self.__dict__[column.name][:, 0]
 
     def _shape(self, column: Column[Any]) -> tuple[int, ...]:
         return tuple(self.dims[d] if isinstance(d, str) else d for d in column.shape)
@@ -133,6 +145,7 @@ class Table:
                 grown[: self.n] = self.array(name)[: self.n]
                 self.__dict__[name] = grown
             self.allocated = capacity
+            self._views()
         rows = np.arange(self.n, needed)
         self.n = needed
         if self.identified:

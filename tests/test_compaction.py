@@ -38,7 +38,7 @@ def test_compaction_changes_nothing_but_the_size_of_the_tables(preset, monkeypat
     current = np.full(p.issued, -1)
     current[p.id[: p.n]] = np.where(p.tribe[: p.n] >= 0, tribes.id[np.maximum(p.tribe[: p.n], 0)],
                                     -1)
-    assert np.array_equal(replayed_membership(compact), current)
+    assert np.array_equal(replayed_membership(compact)[:, 0], current)  # one tribe each
     # a person who left and was archived answers for their absence, not with stale data
     gone = int(compact.state.departed[0][0])
     view = compact.person(gone)

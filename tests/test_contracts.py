@@ -80,11 +80,14 @@ def test_every_declared_parameter_is_read(kind, name, parameter):
     are not stale)."""
     # a regime where every mechanism acts: people reconsider and leave, poor steps happen
     # (pivots), review is slow enough for its column to fill up, items need several tribes,
-    # tribes dispute and federate readily (constellations fill up)
+    # tribes dispute and federate readily (constellations fill up), peers review and catch
+    # opportunists, competence counts, passions differ in intensity
     settings = {kind: name, "consider_rate": 0.3, "outside_option": 0.6, "history_steps": 0,
                 "pivot_threshold": 0.5, "arrival_rate": 0.3, "review_rate": 0.05,
                 "cross_tribe_share": 0.3, "rivalry": 0.2, "federate_rate": 0.5,
-                "federate_threshold": 0.3, "secede_threshold": 0.5}
+                "federate_threshold": 0.3, "secede_threshold": 0.5,
+                "opportunist_share": 0.3, "review_by": "peers", "competence_weight": 0.5,
+                "intensity_mean": 0.6}
     value = 0.0 if parameter in settings else another_value(parameter)
     base = Organization(rng=5, people=120, **settings).run(120)
     changed = Organization(rng=5, people=120, **{**settings, parameter: value}).run(120)

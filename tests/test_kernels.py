@@ -58,14 +58,37 @@ def assert_same(a, b):
 def test_fit_terms(state):
     s = state
     result = both("fit_terms", s["members"], s["tribe"][s["members"]], s["passion"], s["purpose"],
-                  s["skill"], s["demand"], s["tribe"], s["tie_to"], s["tie_w"])
+                  s["skill"], s["demand"], s["tribe"][:, None], s["tie_to"], s["tie_w"])
     assert_same(result[0], result[2])
     alignment, skill_use, tie_weight = result[0]
     i, t = s["members"][3], s["tribe"][s["members"][3]]
     assert alignment[3] == pytest.approx(float(s["passion"][i] @ s["purpose"][t]), rel=1e-6)
     assert skill_use[3] == pytest.approx(float(s["skill"][i] @ s["demand"][t]), rel=1e-6)
-    inside = s["tribe"][s["tie_to"][i]] == t
+    inside = (s["tie_to"][i] >= 0) & (s["tribe"][s["tie_to"][i]] == t)
     assert tie_weight[3] == pytest.approx(float(s["tie_w"][i][inside].sum()), rel=1e-6)
+
+
+def test_fit_terms_count_ties_to_members_through_any_of_their_memberships(state):
+    s = state
+    memberships = np.full((N, 3), -1, dtype=np.int32)
+    memberships[:, 0] = s["tribe"]
+    second = s["rng"].integers(0, TRIBES, N).astype(np.int32)
+    memberships[:, 1] = np.where((s["tribe"] >= 0) & (second != s["tribe"]), second, -1)
+    persons = s["members"]
+    tribes = memberships[persons, 1]
+    tribes = np.where(tribes >= 0, tribes, s["tribe"][persons])
+    result = both("fit_terms", persons, tribes, s["passion"], s["purpose"], s["skill"],
+                  s["demand"], memberships, s["tie_to"], s["tie_w"])
+    assert_same(result[0], result[2])
+    tie_weight = result[0][2]
+    for r in (0, 5, 11):
+        i, t = persons[r], tribes[r]
+        targets = s["tie_to"][i]
+        inside = (targets >= 0) & (memberships[targets] == t).any(axis=1)
+        assert tie_weight[r] == pytest.approx(float(s["tie_w"][i][inside].sum()), rel=1e-6)
+    only_primary = both("fit_terms", persons, tribes, s["passion"], s["purpose"], s["skill"],
+                        s["demand"], memberships[:, :1], s["tie_to"], s["tie_w"])[0][2]
+    assert (tie_weight >= only_primary).all() and (tie_weight > only_primary).any()
 
 
 @pytest.mark.parametrize(("doing_rate", "forgetting", "obsolescence"),

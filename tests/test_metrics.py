@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.metrics import BY_NAME, METRICS, SUMMARY_KINDS, sorting, summarize_run
+from model.metrics import (
+    BY_NAME,
+    LABELS,
+    METRICS,
+    SHOCK_METRICS,
+    SUMMARY_KINDS,
+    sorting,
+    summarize_run,
+)
 from numerics.stats import gini
 from tests.helpers import make
 
@@ -55,9 +63,12 @@ def test_the_step_tables_gini_is_that_of_active_peoples_cumulated_contribution()
 
 def test_every_step_table_column_is_declared_once():
     table = make(people=40).run(3)
-    assert list(table.columns) == ["step", *(metric.name for metric in METRICS)]
-    assert len(BY_NAME) == len(METRICS)
-    for metric in METRICS:
+    assert list(table.columns) == ["step", *(metric.name for metric in METRICS),
+                                   *(label.name for label in LABELS)]
+    assert len(BY_NAME) == len(METRICS) + len(SHOCK_METRICS)
+    assert all(label.meaning for label in LABELS)
+    assert all(metric.summary == "shock" for metric in SHOCK_METRICS)
+    for metric in (*METRICS, *SHOCK_METRICS):
         assert metric.meaning and metric.unit and metric.label
         assert metric.summary in SUMMARY_KINDS
         assert metric.low < metric.high

@@ -16,6 +16,11 @@ uses and its group of parameters:
     intertribe   conflict between tribes and its resolution
     objectives   the formal units' objectives and how leaders follow them
     hiring       replacing leavers
+    opportunism  who serves themselves; peer review that can reject; sanctions
+    competence   leaders' competences (IOHAI) and how leaders develop them
+    passion      intensity of passion; discovery and pivots in life
+    pressure     shocks (demand, layoffs, hiring freezes, outside options); exit, voice
+                 and neglect
 
 `Rules` is the set of policies chosen for a run.
 """
@@ -27,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from model.policy import Policy, policy_class
 from model.rules import (
+    competence,
     conflict,
     exit,
     federation,
@@ -38,10 +44,14 @@ from model.rules import (
     lifecycle,
     membership,
     objectives,
+    opportunism,
     orient,
+    passion,
+    pressure,
     purpose,
     work,
 )
+from model.rules.competence import DevelopmentPolicy
 from model.rules.conflict import ConflictPolicy
 from model.rules.federation import FederationPolicy
 from model.rules.hiring import HiringPolicy
@@ -49,6 +59,9 @@ from model.rules.intertribe import IntertribePolicy
 from model.rules.leadership import LeadershipPolicy
 from model.rules.membership import MembershipPolicy
 from model.rules.objectives import ObjectivesPolicy
+from model.rules.opportunism import SanctionPolicy
+from model.rules.passion import DiscoveryPolicy
+from model.rules.pressure import LayoffPolicy, ResponsePolicy
 from model.rules.purpose import PurposePolicy
 from model.rules.work import WorkPolicy
 
@@ -61,10 +74,13 @@ _CONTRACTS: dict[str, type] = {
     "membership": MembershipPolicy, "leadership": LeadershipPolicy, "purpose": PurposePolicy,
     "work": WorkPolicy, "conflict": ConflictPolicy, "hiring": HiringPolicy,
     "federation": FederationPolicy, "intertribe": IntertribePolicy,
-    "objectives": ObjectivesPolicy}
+    "objectives": ObjectivesPolicy, "sanction": SanctionPolicy,
+    "development": DevelopmentPolicy, "discovery": DiscoveryPolicy, "layoff": LayoffPolicy,
+    "response": ResponsePolicy}
 
-__all__ = ["Rules", "conflict", "exit", "federation", "fit", "handoff", "hiring", "intertribe",
-           "leadership", "lifecycle", "membership", "objectives", "orient", "purpose", "work"]
+__all__ = ["Rules", "competence", "conflict", "exit", "federation", "fit", "handoff", "hiring",
+           "intertribe", "leadership", "lifecycle", "membership", "objectives", "opportunism",
+           "orient", "passion", "pressure", "purpose", "work"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,11 @@ class Rules:
     federation: FederationPolicy
     intertribe: IntertribePolicy
     objectives: ObjectivesPolicy
+    sanction: SanctionPolicy
+    development: DevelopmentPolicy
+    discovery: DiscoveryPolicy
+    layoff: LayoffPolicy
+    response: ResponsePolicy
 
     @classmethod
     def chosen(cls, cfg: Config) -> Rules:

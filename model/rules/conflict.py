@@ -99,10 +99,12 @@ class Arbitration(ConflictPolicy):
         arbitrated = np.zeros(tribes.n, dtype=bool)
         arbitrated[tribe_ids] = True
         leader_alignment = np.zeros(tribes.n, dtype=np.float32)
-        leader_alignment[tribe_ids] = p.alignment[leader]
-        members = p.members()
-        t = p.tribe[members]
-        overruled = members[arbitrated[t] & (p.alignment[members] < leader_alignment[t])]
+        leader_alignment[tribe_ids] = (p.alignment[leader] if p.width == 1
+                                       else p.in_tribe("alignment_m", leader, tribe_ids))
+        flat, members, t = p.pairs()
+        below = p.flat("alignment_m")[flat] < leader_alignment[t]
+        # overruled once a step, however many of their tribes arbitrate
+        overruled = np.unique(members[arbitrated[t] & below])
         p.engagement[overruled] = np.maximum(p.engagement[overruled] - self.cfg.arbitration_cost,
                                              0)
         return tribe_ids
@@ -135,10 +137,12 @@ class Exit(ConflictPolicy):
         tribes, p = s.tribes, s.people
         conflicted = np.zeros(tribes.n, dtype=bool)
         conflicted[tribe_ids] = True
-        members = p.members()
-        leaving = members[conflicted[p.tribe[members]]
-                          & (p.alignment[members] < self.cfg.exit_alignment)]
-        s.leave_all(leaving, "conflict")
+        flat, members, tribe = p.pairs()
+        leaving = conflicted[tribe] & (p.flat("alignment_m")[flat] < self.cfg.exit_alignment)
+        if p.width == 1:
+            s.leave_all(members[leaving], "conflict")
+        else:
+            s.move(members[leaving], -1, "conflict", leaving=tribe[leaving])
         return tribe_ids
 
 

@@ -55,9 +55,13 @@ def staying_value(s: State) -> np.ndarray:
 
 
 def outside_value(s: State) -> np.ndarray:
-    """O_i = O (0.5 + 0.5 max_k s_ik) of every row."""
+    """O_i = O (0.5 + 0.5 max_k s_ik) of every row (O times the factor of a collapse or boom
+    of outside options while one lasts, `model.rules.pressure`)."""
     p = s.people
-    value: np.ndarray = s.cfg.outside_option * (0.5 + 0.5 * p.top_skill[: p.n])
+    option = s.cfg.outside_option
+    if s.conditions.outside != 1.0:
+        option = option * s.conditions.outside
+    value: np.ndarray = option * (0.5 + 0.5 * p.top_skill[: p.n])
     return value
 
 

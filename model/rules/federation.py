@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.person import NOBODY
+from agents.person import NO_TRIBE, NOBODY
 from model.kanban import BACKLOG
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
@@ -294,8 +294,13 @@ class FederationPolicy(Policy, ABC):
         cons.leader[changed] = chosen[changed]
         cons.leader_since[changed] = s.clock
         lead = cons.leader[alive]
+        # the tribe of the constellation its leader leads (the first, if they lead several)
+        match = (candidates == chosen[groups])[::-1]
+        led = np.full(cons.n, NO_TRIBE, dtype=np.int64)
+        led[groups[::-1][match]] = member[leader >= 0][::-1][match]
         quality = np.where(lead >= 0,
-                           rules.leadership.person_quality(s, np.maximum(lead, 0)), 0.0)
+                           rules.leadership.person_quality(
+                               s, rules, np.maximum(lead, 0), np.maximum(led[alive], 0)), 0.0)
         count = np.bincount(c[member], minlength=cons.n)[alive]
         mean = (np.bincount(c[member], weights=tribes.leader_quality[member],
                             minlength=cons.n)[alive] / np.maximum(count, 1))
@@ -328,6 +333,11 @@ class FederationPolicy(Policy, ABC):
         other = s.random_members(sister, rng.random(len(meeting)))
         met = other >= 0
         kernels.strengthen_ties(p.tie_to, p.tie_w, meeting[met], other[met], cfg.meet_tie)
+        if s.activity is not None:  # each of the two met the other
+            s.activity.add(s.clock, "met", np.concatenate([meeting[met], other[met]]),
+                           np.concatenate([own[met], sister[met]]),
+                           others=np.concatenate([other[met], meeting[met]]),
+                           other_tribes=np.concatenate([sister[met], own[met]]))
 
 
 @register("none")

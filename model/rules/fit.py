@@ -22,6 +22,7 @@ import numpy as np
 
 from model.kanban import DOING, READY
 from model.parameters import Params, param
+from model.rules import passion
 
 if TYPE_CHECKING:
     from model.rules import Rules
@@ -59,9 +60,16 @@ def fit_in(s: State, rules: Rules, persons: np.ndarray, tribe_ids: np.ndarray
     alignment, skill_use, tie_weight = s.people.fit_terms(persons, tribe_ids, tribes)
     belonging = 1.0 - np.exp(-tie_weight / cfg.belonging_scale, dtype=np.float32)
     total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-    fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
-           + cfg.w_belonging * belonging
-           + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+    intensity = passion.intensity(s, rules, persons)
+    if intensity is None:
+        fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+               + cfg.w_belonging * belonging
+               + cfg.w_leader * tribes.leader_quality[tribe_ids]) / total
+    else:  # alignment counts as much as the person cares (model.rules.passion)
+        weight = np.float32(cfg.w_alignment) * intensity
+        fit = (weight * alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+               + cfg.w_leader * tribes.leader_quality[tribe_ids]) / (
+                   weight + np.float32(total - cfg.w_alignment))
     fit -= cfg.w_workload * np.minimum(tribes.overload[tribe_ids], 1.0)
     fit -= cfg.w_conflict * rules.conflict.unresolved(tribe_ids)
     return np.clip(fit, 0.0, 1.0), alignment, skill_use, belonging
@@ -83,33 +91,52 @@ def founder_fit(s: State, rules: Rules, persons: np.ndarray, cofound_alignment: 
     weight = np.where(known & (like >= cofound_alignment) & p.active[np.maximum(targets, 0)],
                       p.tie_w[persons], 0.0).sum(axis=1)
     belonging = 1.0 - np.exp(-weight / cfg.belonging_scale)
-    total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-    fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
-           + cfg.w_leader * rules.leadership.founder_quality(s, persons)) / total
+    total: float | np.ndarray = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+    own: float | np.ndarray = cfg.w_alignment
+    intensity = passion.intensity(s, rules, persons)
+    if intensity is not None:  # alignment counts as much as the person cares
+        own = cfg.w_alignment * intensity
+        total = own + (total - cfg.w_alignment)
+    fit = (own + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+           + cfg.w_leader * rules.leadership.founder_quality(s, rules, persons)) / total
     clipped: np.ndarray = np.clip(fit, 0.0, 1.0)
     return clipped
 
 
 def observe(s: State, rules: Rules) -> None:
-    """Tribes perceive their skill profile and load; each person perceives their fit; tribes
-    perceive their division; the membership index is rebuilt."""
-    p, tribes, items = s.people, s.tribes, s.board.items
+    """Tribes perceive their skill profile and load; each person perceives their fit in each of
+    their tribes (and a person in several, their effort-weighted fit); tribes perceive their
+    division; the membership index is rebuilt."""
+    p, tribes, items, cfg = s.people, s.tribes, s.board.items, s.cfg
     open_rows = np.flatnonzero((items.stage[: items.n] == READY)
                                | (items.stage[: items.n] == DOING))
     open_effort = np.bincount(items.tribe[open_rows], weights=items.remaining[open_rows],
                               minlength=tribes.n)[: tribes.n]
-    tribes.perceive(p, open_effort, s.cfg.load_horizon)
-    members = p.members()
+    flat, members, tribe = p.pairs()
+    shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+    tribes.perceive(p, open_effort, cfg.load_horizon, shares)
     # people who left keep what they last perceived: their state stops when they leave
     loose = np.flatnonzero(p.active[: p.n] & (p.tribe[: p.n] < 0))
-    p.fit[loose] = s.cfg.unaffiliated_fit
+    p.fit[loose] = cfg.unaffiliated_fit
     p.alignment[loose] = 0.0
     p.skill_use[loose] = 0.0
     p.belonging[loose] = 0.0
-    fit, alignment, skill_use, belonging = fit_in(s, rules, members, p.tribe[members])
-    p.fit[members] = fit
-    p.alignment[members] = alignment
-    p.skill_use[members] = skill_use
-    p.belonging[members] = belonging
+    fit, alignment, skill_use, belonging = fit_in(s, rules, members, tribe)
+    if shares is None:
+        p.fit[members] = fit
+        p.alignment[members] = alignment
+        p.skill_use[members] = skill_use
+        p.belonging[members] = belonging
+        p.fit_m[members, 0] = fit
+    else:
+        p.flat("fit_m")[flat] = fit
+        p.flat("alignment_m")[flat] = alignment
+        p.flat("skill_use_m")[flat] = skill_use
+        p.flat("belonging_m")[flat] = belonging
+        # effort shares by fit follow this step's fits
+        shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+        assert shares is not None
+        weighted = np.bincount(members, weights=fit * shares, minlength=p.n)
+        p.fit[np.unique(members)] = weighted[np.unique(members)]
     tribes.assess_division(p)
     s.index_members()

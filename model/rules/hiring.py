@@ -16,6 +16,7 @@ import numpy as np
 from model.parameters import Params, policy
 from model.policy import Policy, register
 from model.population import hire_people
+from model.rules import pressure
 
 if TYPE_CHECKING:
     from model.rules import Rules
@@ -79,5 +80,6 @@ def replace(s: State, rules: Rules, leavers: np.ndarray) -> np.ndarray:
 
 
 def act(s: State, rules: Rules) -> None:
-    """The hiring policy replaces (or not) the people who exited this step."""
-    rules.hiring.hire(s, rules, s.leavers)
+    """The hiring policy replaces (or not) the people who exited this step (under a hiring
+    freeze, only those the freeze lets it replace: `model.rules.pressure.hired`)."""
+    rules.hiring.hire(s, rules, pressure.hired(s, s.leavers))

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from agents.person import NOBODY
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
+from model.rules import competence
 from numerics import kernels
 from numerics.rows import matvec
 from numerics.table import Column, Table
@@ -47,11 +49,17 @@ class LeadershipParams(Params):
 
 
 class Endorsements(Table):
-    """Per person: whom they back as leader, and how many back them."""
+    """Per person and membership: whom they back as leader of that tribe, and how many of its
+    members back them (the primary tribe's under the plain names)."""
 
-    endorses = Column(np.int32, NOBODY, doc="the co-member the person backs (-1: nobody)",
-                      per_membership=True, refers="people")
-    recognition = Column(np.float32, 0.0, doc="members backing the person")
+    endorses_m = Column(np.int32, NOBODY, ("memberships",), doc="the co-member the person "
+                        "backs in each of their tribes (-1: nobody)", per_membership=True,
+                        refers="people", primary="endorses")
+    recognition_m = Column(np.float32, 0.0, ("memberships",), doc="members of each of the "
+                           "person's tribes backing them", primary="recognition")
+
+    endorses: NDArray[np.int32]
+    recognition: NDArray[np.float32]
 
 
 class Tenures(Table):
@@ -74,14 +82,14 @@ class LeadershipPolicy(Policy, ABC):
 
     def attach(self, s: State) -> None:
         """Endorsements grow with the people, tenures with the tribes."""
-        self.endorsements = Endorsements(s.people.allocated)
+        self.endorsements = Endorsements(s.people.allocated, memberships=s.people.width)
         s.attach_to_people(self.endorsements)
         self.tenures = Tenures(s.tribes.allocated)
         s.attach_to_tribes(self.tenures)
         self.reputation_ref = 1.0
 
     @abstractmethod
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Choose, keep or remove the leaders of the living tribes."""
 
     @abstractmethod
@@ -103,30 +111,39 @@ class LeadershipPolicy(Policy, ABC):
         self.reputation_ref = (float(p.reputation[: p.n][active].mean()) + 1e-6
                                if active.any() else 1.0)
 
-    def person_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
-        """How good each person is at leading their tribe: alignment times relative
-        reputation."""
+    def person_quality(self, s: State, rules: Rules, persons: np.ndarray,
+                       tribe_ids: np.ndarray) -> np.ndarray:
+        """How good each person is at leading the matching tribe: alignment with it times
+        relative reputation (standing), or, with `competence_weight` w > 0, alignment times
+        (1 - w) standing + w competence (`model.rules.competence`)."""
         p = s.people
         reputation = p.reputation[persons]
-        quality: np.ndarray = p.alignment[persons] * reputation / (reputation
-                                                                   + self.reputation_ref)
+        alignment = (p.alignment[persons] if p.width == 1
+                     else p.in_tribe("alignment_m", persons, tribe_ids))
+        if s.cfg.competence_weight == 0:
+            quality: np.ndarray = alignment * reputation / (reputation + self.reputation_ref)
+            return quality
+        standing = reputation / (reputation + self.reputation_ref)
+        quality = alignment * competence.weigh(s, rules, persons, standing)
         return quality
 
-    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
+    def founder_quality(self, s: State, rules: Rules, persons: np.ndarray) -> np.ndarray:
         """The quality each person would have leading a tribe around their own passion
-        (alignment 1): r / (r + r_ref)."""
+        (alignment 1): r / (r + r_ref), weighed with competence if it counts."""
         reputation = s.people.reputation[persons]
         quality: np.ndarray = reputation / (reputation + self.reputation_ref)
+        if s.cfg.competence_weight > 0:
+            quality = competence.weigh(s, rules, persons, quality)
         return quality
 
-    def assess(self, s: State) -> None:
+    def assess(self, s: State, rules: Rules) -> None:
         """Leader quality of every living tribe: Q of its leader (0 without one); an ended
         tribe keeps the quality it ended with."""
         tribes = s.tribes
         living = tribes.living()
         leader = tribes.leader[living]
         tribes.leader_quality[living] = np.where(
-            leader >= 0, self.person_quality(s, np.maximum(leader, 0)), 0.0)
+            leader >= 0, self.person_quality(s, rules, np.maximum(leader, 0), living), 0.0)
 
     def install(self, s: State, tribe_ids: np.ndarray, leaders: np.ndarray) -> None:
         """Make `leaders` the leaders of `tribe_ids`, logging each real change."""
@@ -166,36 +183,58 @@ class Emergent(LeadershipPolicy):
 
     params = ("endorse_sample", "leader_hysteresis")
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Update endorsements, count them, and let challengers take over.
 
-        Standing g_i = r_i (0.5 + 0.5 a_i). Each member meets `endorse_sample` random
+        Standing g_i = r_i (0.5 + 0.5 a_i) (times the competence peers perceive, if it counts:
+        `model.rules.competence.perceived`). Each member meets `endorse_sample` random
         co-members and backs one whose standing beats that of the person they back; the most
         recognized member takes over a tribe without a leader, or when their recognition
         exceeds the incumbent's times (1 + `leader_hysteresis`).
         """
         p, tribes, cfg = s.people, s.tribes, self.cfg
-        endorses, recognition = self.endorsements.endorses, self.endorsements.recognition
+        endorses = p.flat_of(self.endorsements, "endorses_m")
+        recognition = p.flat_of(self.endorsements, "recognition_m")
         n = p.n
-        members = p.members()
-        standing = p.reputation[:n] * (0.5 + 0.5 * p.alignment[:n])
-        backed = endorses[members]
-        valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == p.tribe[members])
+        flat, members, tribe = p.pairs()
+        alignment = p.flat("alignment_m")
+        standing = np.zeros(len(alignment), dtype=np.float32)
+        standing[flat] = p.reputation[members] * (0.5 + 0.5 * alignment[flat])
+        backed = endorses[flat]
+        if p.width == 1:
+            valid = (backed >= 0) & (p.tribe[np.maximum(backed, 0)] == tribe)
+            backed_at = backed  # their membership in the tribe, as a flat index
+        else:
+            slot = p.slot_of(np.maximum(backed, 0), tribe)
+            valid = (backed >= 0) & (slot >= 0)
+            backed_at = np.maximum(backed, 0) * p.width + np.maximum(slot, 0)
         backed = np.where(valid, backed, NOBODY)
-        best = np.where(valid, standing[np.maximum(backed, 0)], -np.inf)
+        best = np.where(valid, standing[np.maximum(backed_at, 0)], -np.inf)
+        seen = s.cfg.competence_weight > 0
+        if seen:  # as peers perceive the competence of the one they back
+            best = np.where(valid, best * competence.perceived(s, rules, np.maximum(backed, 0)),
+                            -np.inf)
         for _ in range(cfg.endorse_sample):
-            peer = s.comembers(members)
-            better = (peer >= 0) & (standing[np.maximum(peer, 0)] > best)
-            backed[better] = peer[better]
-            best[better] = standing[peer[better]]
-        endorses[members] = backed
-        active = p.active[:n]  # the recognition of people who left stays as they left it
-        recognition[:n][active] = np.bincount(backed[backed >= 0], minlength=n)[:n][active]
+            peer = s.comembers(flat)
+            judged = standing[np.maximum(peer, 0)]
+            if seen:
+                judged = judged * competence.perceived(s, rules, p.person_of(np.maximum(peer,
+                                                                                         0)))
+            better = (peer >= 0) & (judged > best)
+            backed[better] = p.person_of(peer[better])
+            best[better] = judged[better]
+            backed_at[better] = peer[better]
+        endorses[flat] = backed
+        # recognition: members of the tribe backing each membership
+        active = np.repeat(p.active[:n], p.width)  # the recognition of people who left stays
+        count = np.bincount(backed_at[backed >= 0], minlength=n * p.width)[: n * p.width]
+        recognition[: n * p.width][active] = count[active]
         living = tribes.living()
-        challenger = tribes.member_argmax(p, recognition[:n])[living]
+        challenger = tribes.member_argmax(p, recognition, per_membership=True)[living]
         incumbent = tribes.leader[living]
-        rec_challenger = recognition[np.maximum(challenger, 0)]
-        rec_incumbent = np.where(incumbent >= 0, recognition[np.maximum(incumbent, 0)], 0.0)
+        rec_challenger = p.in_flat(recognition, np.maximum(challenger, 0), living)
+        rec_incumbent = np.where(incumbent >= 0,
+                                 p.in_flat(recognition, np.maximum(incumbent, 0), living), 0.0)
         wins = (challenger >= 0) & (rec_challenger > 0) & (
             (incumbent < 0) | (rec_challenger > rec_incumbent * (1 + cfg.leader_hysteresis)))
         self.install(s, living[wins], challenger[wins])
@@ -221,7 +260,7 @@ class Appointed(LeadershipPolicy):
     """Management appoints the most skilled member of a leaderless tribe; the leader stays
     until they leave the tribe."""
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Fill vacancies with the member of highest skill (then tenure)."""
         p, tribes = s.people, s.tribes
         living = tribes.living()
@@ -250,7 +289,7 @@ class Rotating(LeadershipPolicy):
 
     params = ("rotation_period",)
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Rotate where the term is over or the post is vacant (never to the same person)."""
         p, tribes = s.people, s.tribes
         living = tribes.living()
@@ -258,12 +297,14 @@ class Rotating(LeadershipPolicy):
                      | (s.clock - self.tenures.leader_since[living] >= self.cfg.rotation_period)]
         if len(due) == 0:
             return
-        # one draw per member, so that rows of people who left do not change the draws
-        members = p.members()
-        lottery = np.full(p.n, -np.inf)
-        lottery[members] = s.rng.random(len(members))
-        lottery[tribes.leader[due][tribes.leader[due] >= 0]] = -1.0
-        choice = tribes.member_argmax(p, lottery)[due]
+        # one draw per membership, so that rows of people who left do not change the draws
+        flat, _, _ = p.pairs()
+        lottery = np.full(p.n * p.width, -np.inf)
+        lottery[flat] = s.rng.random(len(flat))
+        led = due[tribes.leader[due] >= 0]
+        held = p.slot_of(tribes.leader[led], led)
+        lottery[tribes.leader[led] * p.width + np.maximum(held, 0)] = -1.0
+        choice = tribes.member_argmax(p, lottery, per_membership=True)[due]
         self.install(s, due[choice >= 0], choice[choice >= 0])
 
     def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
@@ -293,19 +334,12 @@ class Distributed(LeadershipPolicy):
         """Role governance meetings cost `role_overhead` of everyone's effort."""
         return self.cfg.role_overhead
 
-    def select(self, s: State) -> None:
+    def select(self, s: State, rules: Rules) -> None:
         """Remove any single leader (roles replace the post)."""
         tribes = s.tribes
         living = tribes.living()
         led = living[tribes.leader[living] >= 0]
         self.install(s, led, np.full(len(led), NOBODY, dtype=np.int32))
-
-    def founder_quality(self, s: State, persons: np.ndarray) -> np.ndarray:
-        """The quality each person would have leading a tribe around their own passion
-        (alignment 1): r / (r + r_ref)."""
-        reputation = s.people.reputation[persons]
-        quality: np.ndarray = reputation / (reputation + self.reputation_ref)
-        return quality
 
     def lead_constellations(self, s: State, candidates: np.ndarray, groups: np.ndarray,
                             n_groups: int, incumbent: np.ndarray, since: np.ndarray
@@ -313,7 +347,7 @@ class Distributed(LeadershipPolicy):
         """No single leader of a constellation either."""
         return np.full(n_groups, NOBODY, dtype=np.int32)
 
-    def assess(self, s: State) -> None:
+    def assess(self, s: State, rules: Rules) -> None:
         """Mean quality of the value and innovation champions of every living tribe."""
         tribes = s.tribes
         living = tribes.living()
@@ -322,7 +356,8 @@ class Distributed(LeadershipPolicy):
         for role in (tribes.value_champion, tribes.innovation_champion):
             holder = role[living]
             has = holder >= 0
-            total += np.where(has, self.person_quality(s, np.maximum(holder, 0)), 0.0)
+            total += np.where(has, self.person_quality(s, rules, np.maximum(holder, 0), living),
+                              0.0)
             holders += has
         tribes.leader_quality[living] = np.divide(total, holders, out=np.zeros_like(total),
                                                   where=holders > 0)
@@ -348,5 +383,5 @@ def decide(s: State, rules: Rules) -> None:
     """Leadership overhead for this step; champions; the policy chooses leaders; quality."""
     s.tribes.overhead[: s.tribes.n] = rules.leadership.overhead()
     pick_champions(s)
-    rules.leadership.select(s)
-    rules.leadership.assess(s)
+    rules.leadership.select(s, rules)
+    rules.leadership.assess(s, rules)

@@ -69,23 +69,26 @@ def split(s: State, rules: Rules) -> None:
         return
     is_splitting = np.zeros(tribes.n, dtype=bool)
     is_splitting[splitting] = True
-    members = p.members()
-    members = members[is_splitting[p.tribe[members]]]
-    seed = tribes.member_argmax(p, np.where(is_splitting[np.maximum(p.tribe[: p.n], 0)],
-                                            -p.alignment[: p.n], -np.inf))[splitting]
+    flat, members, old = p.pairs()
+    score = np.full(p.n * p.width, -np.inf, dtype=np.float32)
+    score[flat] = np.where(is_splitting[old], -p.flat("alignment_m")[flat], -np.inf)
+    seed = tribes.member_argmax(p, score, per_membership=True)[splitting]
+    inside = is_splitting[old]
+    members, old = members[inside], old[inside]
     new_ids = s.create_tribes(p.passion[seed], Origin.SPLIT, parents=splitting,
                               overhead=rules.leadership.overhead())
     new_of = np.full(tribes.n, NO_TRIBE, dtype=np.int64)
     new_of[splitting] = new_ids
-    old = p.tribe[members]
     preference = (row_dot(p.passion[members], tribes.purpose[new_of[old]])
                   - row_dot(p.passion[members], tribes.purpose[old]))
     oversized = np.zeros(tribes.n, dtype=bool)
     oversized[living[too_big]] = True
     half_rank = rank_within(old, -preference)
     goes = np.where(oversized[old], half_rank < tribes.size[old] // 2, preference > 0)
-    goes |= np.isin(members, seed)
-    s.move(members[goes], new_of[old[goes]], "split")
+    seed_of = np.full(tribes.n, -1, dtype=np.int64)
+    seed_of[splitting] = seed
+    goes |= members == seed_of[old]
+    s.move(members[goes], new_of[old[goes]], "split", leaving=old[goes])
     s.events.add(s.clock, "split", -1, new_ids, splitting, "too large or divided")
 
 
@@ -126,9 +129,9 @@ def merge(s: State, rules: Rules) -> None:
                                                   + weight_a * tribes.purpose[absorbed]))
     into = np.full(tribes.n, NO_TRIBE, dtype=np.int64)
     into[absorbed] = keeper
-    members = p.members()
-    members = members[into[p.tribe[members]] >= 0]
-    s.move(members, into[p.tribe[members]], "merged")
+    _, members, tribe = p.pairs()
+    moving = into[tribe] >= 0
+    s.move(members[moving], into[tribe[moving]], "merged", leaving=tribe[moving])
     items = s.board.items
     on_board = np.flatnonzero(items.stage[: items.n] >= READY)
     moving = on_board[into[items.tribe[on_board]] >= 0]

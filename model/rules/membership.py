@@ -50,6 +50,13 @@ class MembershipParams(Params):
     cofound_alignment: float = param(0.8, "passion alignment a tie needs to co-found", 0, 1)
     approval_rate: float = param(0.3, "probability management approves a move out of one's "
                                  "unit (hybrid)", 0, 1)
+    max_memberships: int = param(1, "tribes a person may belong to at once (1: one tribe)", 1,
+                                 16)
+    membership_cost: float = param(0.1, "share of effort lost per tribe beyond the first to "
+                                   "switching between them (max_memberships > 1)", 0, 1)
+    effort_split: str = param("equal", "how a person in several tribes divides their effort: "
+                              "equally, or in proportion to their fit in each",
+                              choices=("equal", "fit"))
 
 
 class MembershipPolicy(Policy, ABC):
@@ -125,13 +132,47 @@ class Hybrid(Voluntary):
         assign_by_skill(s, rules, persons)
 
 
+def weakest(s: State, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each person's weakest membership: (tribe, fit, alignment) of the tribe they fit least
+    (their only one when a person holds one; -1, the unaffiliated fit and 0 for people in no
+    tribe)."""
+    p = s.people
+    if p.width == 1:
+        return p.tribe[persons], p.fit[persons], p.alignment[persons]
+    block = p.memberships[persons]
+    fits = np.where(block >= 0, p.fit_m[persons], np.inf)
+    slot = fits.argmin(axis=1)
+    row = np.arange(len(persons))
+    tribe = block[row, slot]
+    fit = np.where(tribe >= 0, p.fit_m[persons][row, slot], p.fit[persons]).astype(np.float32)
+    alignment = np.where(tribe >= 0, p.alignment_m[persons][row, slot], 0.0).astype(np.float32)
+    return tribe, fit, alignment
+
+
+def giving_up(s: State, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each person gives up to move into another tribe: (tribe, fit, alignment) of their
+    weakest membership when they have no room for another tribe; with room (fewer than
+    `max_memberships` tribes), nothing: they join beside their tribes (-1, their fit, 0)."""
+    p = s.people
+    tribe, fit, alignment = weakest(s, persons)
+    if p.width == 1:
+        return tribe, fit, alignment
+    room = p.count_memberships(persons) < p.width
+    return (np.where(room, NO_TRIBE, tribe).astype(np.int32),
+            np.where(room, p.fit[persons], fit).astype(np.float32),
+            np.where(room, 0.0, alignment).astype(np.float32))
+
+
 def choose_voluntarily(s: State, rules: Rules, approval: float,
                        within_unit_free: bool = False) -> None:
     """Switch, found or leave, for the people who reconsider this step.
 
     Each move happens only with probability `approval` (one draw per person); with
     `within_unit_free`, a switch into a tribe whose leader is in the person's formal unit needs
-    no approval.
+    no approval. A person who may belong to several tribes and has room for another joins it
+    beside their tribes (compared with their effort-weighted fit); without room, the move
+    replaces their weakest membership (compared with their fit there); they leave their weakest
+    membership when its fit is below `leave_threshold`.
     """
     p, tribes, cfg, rng = s.people, s.tribes, s.cfg, s.rng
     n = p.n
@@ -139,13 +180,12 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
     consider = active[rng.random(len(active)) < cfg.consider_rate]
     if len(consider) == 0:
         return
-    current = p.tribe[consider]
-    current_fit = p.fit[consider]
+    given, current_fit, _ = giving_up(s, consider)
     best_tribe = np.full(len(consider), NO_TRIBE, dtype=np.int32)
     best_fit = np.full(len(consider), -np.inf, dtype=np.float32)
     for candidate in (s.communities.tribe_heard_of(rng, p, tribes, consider),
                       tribe_of_a_tie(rng, p, consider)):
-        valid = np.flatnonzero((candidate >= 0) & (candidate != current))
+        valid = np.flatnonzero((candidate >= 0) & (p.slot_of(consider, candidate) < 0))
         if len(valid) == 0:
             continue
         fit = fit_in(s, rules, consider[valid], candidate[valid])[0]
@@ -166,19 +206,28 @@ def choose_voluntarily(s: State, rules: Rules, approval: float,
     founder = founder_fit(s, rules, consider[tempted], cfg.cofound_alignment)
     found[tempted] = founder > (np.maximum(current_fit[tempted], best_fit[tempted])
                                 + cfg.switch_threshold)
-    leave = (approved & ~switch & ~found & (current >= 0)
-             & (current_fit < cfg.leave_threshold))
-    s.move(consider[switch], best_tribe[switch], "switch")
-    moved = switch & (current >= 0)  # from one tribe to another
-    s.switched = (current[moved].astype(np.int64), best_tribe[moved].astype(np.int64))
-    s.leave_all(consider[leave], "leave")
+    poorest, poorest_fit, _ = weakest(s, consider)
+    leave = (approved & ~switch & ~found & (poorest >= 0)
+             & (poorest_fit < cfg.leave_threshold))
+    if p.width == 1:
+        s.move(consider[switch], best_tribe[switch], "switch")
+        s.leave_all(consider[leave], "leave")
+    else:
+        beside = switch & (given < 0) & (p.tribe[consider] >= 0)
+        s.move(consider[switch & ~beside], best_tribe[switch & ~beside], "switch",
+               leaving=given[switch & ~beside])
+        s.move(consider[beside], best_tribe[beside], "join", leaving=NO_TRIBE)
+        s.move(consider[leave], NO_TRIBE, "leave", leaving=poorest[leave])
+    moved = switch & (given >= 0)  # from one tribe to another
+    s.switched = (given[moved].astype(np.int64), best_tribe[moved].astype(np.int64))
     busy = np.zeros(n, dtype=bool)
     busy[consider[switch | leave]] = True
     found_tribes(s, rules, consider[found], busy)
 
 
 def tribe_of_a_tie(rng: np.random.Generator, p: People, persons: np.ndarray) -> np.ndarray:
-    """The tribe of one random tie of each person (-1 if that slot is empty or unaffiliated)."""
+    """The tribe of one random tie of each person (-1 if that slot is empty or unaffiliated;
+    a tie in several tribes speaks of their primary one)."""
     slot = rng.integers(0, p.tie_to.shape[1], size=len(persons))
     target = p.tie_to[persons, slot]
     tribe = p.tribe[target]
@@ -186,15 +235,17 @@ def tribe_of_a_tie(rng: np.random.Generator, p: People, persons: np.ndarray) -> 
     return heard
 
 
-def like_minded(p: People, founders: np.ndarray, threshold: float
+def like_minded(s: State, founders: np.ndarray, threshold: float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(founder position, person) pairs: ties of each founder whose passions align with the
-    founder's at least `threshold` and better than with their current tribe."""
+    founder's at least `threshold` and better than with the tribe they would give up (none if
+    they have room for another tribe)."""
+    p = s.people
     targets = p.tie_to[founders]
     slots = np.flatnonzero(((targets >= 0) & (p.tie_w[founders] > 0)).ravel())
     owner, peer = slots // targets.shape[1], targets.ravel()[slots]
     fit = row_dot(p.passion[founders[owner]], p.passion[peer])
-    keep = (fit >= threshold) & (fit > p.alignment[peer]) & p.active[peer]
+    keep = (fit >= threshold) & (fit > giving_up(s, peer)[2]) & p.active[peer]
     return owner[keep], peer[keep]
 
 
@@ -202,11 +253,11 @@ def found_tribes(s: State, rules: Rules, founders: np.ndarray, busy: np.ndarray)
     """Each founder starts a tribe around their passion with like-minded ties who are free to
     move (a person claimed by several founders follows the first); the purpose is
     norm(p_founder + sum of the co-founders' passions), and the founder leads it as the
-    leadership policy allows."""
+    leadership policy allows. Founders and co-founders give up what `giving_up` says."""
     if len(founders) == 0:
         return
     p = s.people
-    owner, peer = like_minded(p, founders, s.cfg.cofound_alignment)
+    owner, peer = like_minded(s, founders, s.cfg.cofound_alignment)
     taken = busy.copy()
     taken[founders] = True
     free = ~taken[peer]
@@ -215,8 +266,12 @@ def found_tribes(s: State, rules: Rules, founders: np.ndarray, busy: np.ndarray)
     owner = owner[first]
     shared = group_sum(owner, p.passion[peer], len(founders)) + p.passion[founders]
     ids = s.create_tribes(shared, Origin.FOUNDED, overhead=rules.leadership.overhead())
-    s.move(founders, ids, "found")
-    s.move(peer, ids[owner], "cofound")
+    if p.width == 1:
+        s.move(founders, ids, "found")
+        s.move(peer, ids[owner], "cofound")
+    else:
+        s.move(founders, ids, "found", leaving=giving_up(s, founders)[0])
+        s.move(peer, ids[owner], "cofound", leaving=giving_up(s, peer)[0])
     s.events.add(s.clock, "founded", founders, ids, -1, "bottom-up")
     rules.leadership.lead_new_tribes(s, ids, founders, "founder")
 

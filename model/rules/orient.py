@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.parameters import Params, param
+from model.rules import passion
 from numerics import kernels
 
 if TYPE_CHECKING:
@@ -63,19 +64,42 @@ class OrientParams(Params):
                                       "market turbulence", 0, 10)
 
 
+def blended(s: State, per_tribe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For people who may belong to several tribes: each person's effort-share-weighted mean of
+    a per-tribe quantity (demand, purpose), as rows indexed by the returned per-person index
+    (-1 for people in no tribe), so that the kernels read a person's tribes as one."""
+    p = s.people
+    n = p.n
+    flat, person, tribe = p.pairs()
+    shares = p.effort_shares(flat, person, s.cfg.effort_split == "fit")
+    assert shares is not None
+    rows = np.zeros((n, per_tribe.shape[1]), dtype=np.float32)
+    np.add.at(rows, person, shares[:, None] * per_tribe[tribe])
+    index = np.where(p.tribe[:n] >= 0, np.arange(n, dtype=np.int32), -1).astype(np.int32)
+    return index, rows
+
+
 def orient(s: State, rules: Rules) -> None:
-    """Engagement follows fit, commitment follows engagement; skills grow; passions drift."""
+    """Engagement follows fit, commitment follows engagement; skills grow; passions drift.
+    A person in several tribes learns by doing, and drifts toward, their tribes' demands and
+    purposes weighted by the effort they give each."""
     p, tribes, cfg = s.people, s.tribes, s.cfg
     n = p.n
     active = p.active[:n]
     engagement = p.engagement[:n]
     engagement += cfg.engagement_rate * active * (p.fit[:n] - engagement)
     p.commitment[:n] += cfg.commitment_rate * active * (engagement - p.commitment[:n])
+    tribe, demand = p.tribe[:n], tribes.demand
+    if p.width > 1:
+        tribe, demand = blended(s, tribes.demand)
     p.top_skill[:n] = kernels.learn(
-        p.skill[:n], p.active[:n], engagement, p.tribe[:n], tribes.demand,
+        p.skill[:n], p.active[:n], engagement, tribe, demand,
         cfg.practice_threshold, cfg.practice_learning, cfg.doing_learning,
         cfg.skill_forgetting, min(cfg.skill_obsolescence * cfg.turbulence, 1.0))
     members = np.flatnonzero(p.tribe[:n] >= 0)
     if len(members) and cfg.passion_drift > 0:
-        kernels.drift(p.passion, members, tribes.purpose, p.tribe, cfg.passion_drift,
-                      p.passion_origin, cfg.passion_anchor)
+        tribe, purpose = p.tribe, tribes.purpose
+        if p.width > 1:
+            tribe, purpose = blended(s, tribes.purpose)
+        kernels.drift(p.passion, members, purpose, tribe, cfg.passion_drift,
+                      passion.anchor(s, rules), cfg.passion_anchor)

@@ -34,7 +34,7 @@ import numpy as np
 from model.kanban import BACKLOG, DOING, READY, REVIEW
 from model.parameters import Params, param, policy
 from model.policy import Policy, register
-from model.rules import intertribe
+from model.rules import competence, intertribe, opportunism, passion, pressure
 from numerics import kernels
 from numerics.groups import group_argmax
 from numerics.rows import row_dot
@@ -248,15 +248,75 @@ def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.n
     return accept
 
 
-def effort_capacity(s: State, policy: WorkPolicy) -> np.ndarray:
-    """Each tribe's capacity in effort per step at its members' current engagement:
-    C_t = E_t k_t eta_t (0 for a tribe without members)."""
+def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.ndarray
+                  ) -> np.ndarray:
+    """Effort each membership (`People.pairs`) puts into its tribe's work this step:
+    e'_i = e_i (1 - min(overhead_t, 1)); a person in several tribes gives each its share of
+    their effort, less what switching between the tribes costs:
+    (1 - min(membership_cost (k_i - 1), switch_loss_max)) with k_i tribes."""
     p, tribes, cfg = s.people, s.tribes, s.cfg
+    effort: np.ndarray = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[tribe], 1.0))
+    if p.width > 1:
+        shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
+        assert shares is not None
+        extra = p.count_memberships(members) - 1
+        juggling = 1.0 - np.minimum(cfg.membership_cost * extra, cfg.switch_loss_max)
+        effort = effort * (shares * juggling).astype(np.float32)
+    return effort
+
+
+def effort_left(s: State, rules: Rules, flat: np.ndarray, members: np.ndarray,
+                tribe: np.ndarray) -> np.ndarray | None:
+    """The share of each membership's effort that the person's other duties leave for the
+    tribe's items this step (reviews and sanctions last step, training, work that does not
+    carry their purpose) and that they do not withhold (neglect, `model.rules.pressure`); None
+    when nothing takes any."""
+    left = None
+    for share in (opportunism.effort_load(s, rules, members),
+                  competence.training_left(s, rules, members),
+                  passion.meaning_left(s, rules, flat, members),
+                  pressure.effort_kept(s, rules, members)):
+        if share is not None:
+            left = share if left is None else left * share
+    return left
+
+
+def attribute_work(s: State, tribe: np.ndarray, worked: np.ndarray, item_tribe: np.ndarray
+                   ) -> np.ndarray:
+    """Which item each membership (`People.pairs` order, tribe `tribe`) works on this step:
+    members take their tribe's items being worked on (`worked`, on boards `item_tribe`) in
+    turn, member k (in membership order) the ((k + step) mod d_t)-th in row order; -1 where the
+    tribe has none. Deterministic: it draws nothing."""
+    nt = s.tribes.n
+    if len(tribe) == 0:
+        return np.empty(0, dtype=np.int64)
+    d = np.bincount(item_tribe, minlength=nt)[:nt]
+    members_of = np.bincount(tribe, minlength=nt)[:nt]
+    member_start = np.concatenate([[0], np.cumsum(members_of)[:-1]])
+    order = np.argsort(tribe, kind="stable")
+    rank = np.empty(len(tribe), dtype=np.int64)
+    rank[order] = np.arange(len(tribe)) - member_start[tribe[order]]
+    item_start = np.concatenate([[0], np.cumsum(d)[:-1]])
+    item_order = np.argsort(item_tribe, kind="stable")
+    has = d[tribe] > 0
+    k = np.where(has, (rank + s.clock) % np.maximum(d[tribe], 1), 0)
+    chosen: np.ndarray = np.where(
+        has, worked[item_order[np.minimum(item_start[tribe] + k, max(len(worked) - 1, 0))]]
+        if len(worked) else -1, -1)
+    return chosen
+
+
+def effort_capacity(s: State, policy: WorkPolicy, effort: np.ndarray | None = None,
+                    tribe: np.ndarray | None = None) -> np.ndarray:
+    """Each tribe's capacity in effort per step from its memberships' `effort` (by default
+    `member_effort` at the members' current engagement): C_t = E_t k_t eta_t (0 for a tribe
+    without members)."""
+    tribes, cfg = s.tribes, s.cfg
     nt = tribes.n
-    members = p.members()
-    t = p.tribe[members]
-    effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
-    total_effort = np.bincount(t, weights=effort, minlength=nt)
+    if effort is None or tribe is None:
+        flat, members, tribe = s.people.pairs()
+        effort = member_effort(s, flat, members, tribe)
+    total_effort = np.bincount(tribe, weights=effort, minlength=nt)
     per_capita = 1.0 / (1.0 + cfg.coordination_cost * np.maximum(tribes.size[:nt] - 1, 0))
     capacity: np.ndarray = total_effort * per_capita * policy.record.effectiveness[:nt]
     return capacity
@@ -331,12 +391,21 @@ def work(s: State, rules: Rules) -> None:
     p, tribes, board, cfg = s.people, s.tribes, s.board, s.cfg
     record = rules.work.record
     n, nt = p.n, tribes.n
-    members = p.members()
-    t = p.tribe[members]
-    effort = p.engagement[members] * (1.0 - np.minimum(tribes.overhead[t], 1.0))
+    flat, members, t = p.pairs()
+    rules.sanction.counts = opportunism.ReviewCounts()
+    effort = member_effort(s, flat, members, t)
+    left = effort_left(s, rules, flat, members, t)
+    if left is not None:
+        effort = effort * left
+    shirk = opportunism.shirking(s, rules, members)  # effort opportunists keep for themselves
+    withheld = None
+    if shirk is not None:
+        withheld = effort * shirk
+        effort = effort - withheld
+        rules.sanction.counts.shirked = float(withheld.sum())
     total_effort = np.bincount(t, weights=effort, minlength=nt)
     size = tribes.size[:nt]
-    capacity = effort_capacity(s, rules.work)
+    capacity = effort_capacity(s, rules.work, effort, t)
     tribes.capacity[:nt] = capacity
     profile = kernels.group_weighted_sum(members, t, p.skill, effort, nt)
     profile /= np.maximum(total_effort, 1e-12)[:, None]
@@ -368,22 +437,56 @@ def work(s: State, rules: Rules) -> None:
                            out=np.zeros((nt, cfg.domains)), where=d[:, None] > 0)
     unit = np.divide(capacity * multitask, total_effort, out=np.zeros(nt),
                      where=total_effort > 0)
+    skill_match = kernels.mixed_dot(p.skill, members, mean_needs, t)
+    shared = effort * unit[t] * skill_match
     contribution = np.zeros(n, dtype=np.float32)
-    contribution[members] = effort * unit[t] * kernels.mixed_dot(p.skill, members, mean_needs, t)
+    if p.width == 1:
+        contribution[members] = shared
+    else:
+        contribution[:] = np.bincount(members, weights=shared, minlength=n)[:n]
     p.contribution[:n] = contribution
     p.contribution_total[:n] += contribution
     active = p.active[:n]  # the reputation of people who left stays as they left it
-    p.reputation[:n][active] += (contribution[active]
+    credit = contribution
+    if withheld is not None:  # credit claimed for the effort kept back
+        claimed = np.bincount(members, weights=withheld * unit[t] * skill_match, minlength=n)
+        credit = (contribution + claimed[:n]).astype(np.float32)
+    p.reputation[:n][active] += (credit[active]
                                  - cfg.reputation_decay * p.reputation[:n][active])
     working = d > 0
     tribes.demand[:nt][working] = (0.8 * tribes.demand[:nt][working]
                                    + 0.2 * mean_needs[working]).astype(np.float32)
     innovate(s, rules)
 
-    worker = members[working[t]]
+    activity = s.activity
+    if cfg.review_by == "peers" or activity is not None:  # who worked on which item
+        working_on = attribute_work(s, t, worked, it)
+        authored = np.flatnonzero(working_on >= 0)
+        if cfg.review_by == "peers":  # for review by particular peers
+            # the first member (in membership order) to take an item is its author
+            first = np.unique(working_on[authored], return_index=True)[1]
+            rules.sanction.authorship.author[working_on[authored[first]]] = \
+                members[authored[first]]
+        if activity is not None:
+            rows = working_on[authored]
+            activity.add(s.clock, "worked", members[authored], t[authored], items.item[rows],
+                         items.part[rows])
+
+    worker = flat[working[t]]
     peer = s.comembers(worker)
     together = peer >= 0
-    p.work_together(worker[together], peer[together], cfg.tie_growth, cfg.tie_decay)
+    if activity is not None:
+        activity.add(s.clock, "worked_with", p.person_of(worker[together]),
+                     t[working[t]][together], others=p.person_of(peer[together]))
+    if p.width == 1:
+        p.work_together(worker[together], peer[together], cfg.tie_growth, cfg.tie_decay)
+    else:  # each tribe's work, one membership slot at a time: a slot's workers are distinct
+        p.work_together(worker[:0], peer[:0], cfg.tie_growth, cfg.tie_decay)
+        slot = worker % p.width
+        for k in range(p.width):
+            pick = together & (slot == k)
+            p.work_together(p.person_of(worker[pick]), p.person_of(peer[pick]),
+                            cfg.tie_growth, 0.0)
 
 
 def flow(s: State, rules: Rules) -> None:
@@ -413,6 +516,8 @@ def flow(s: State, rules: Rules) -> None:
         board.reviewed_step += len(reviewed)
         sent_back = rng.random(len(reviewed)) < rework_chance(s, rules.work)[
             items.tribe[reviewed]]
+        if cfg.review_by == "peers":  # particular peers review; they may catch opportunists
+            sent_back |= opportunism.review(s, rules, reviewed, sent_back)
         board.rework(reviewed[sent_back], cfg.rework_effort)
         done = reviewed[~sent_back]
         t = items.tribe[done]

@@ -136,7 +136,9 @@ def test_the_constellation_leader_is_chosen_as_the_leadership_policy_says(leader
         standing = p.reputation[candidates] * (0.5 + 0.5 * p.alignment[candidates])
         assert leader == candidates[np.argmax(standing)]
     # coordination quality is the leader's quality
-    quality = m.rules.leadership.person_quality(m.state, np.array([leader]))[0]
+    led = a if leader == candidates[0] else b
+    quality = m.rules.leadership.person_quality(m.state, m.rules, np.array([leader]),
+                                                np.array([led]))[0]
     assert m.rules.federation.constellations.quality[c] == pytest.approx(quality)
 
 
