@@ -73,8 +73,8 @@ def test_governance_notebook_loads_what_the_command_line_stored(tmp_path):
     nothing again."""
     experiment = tmp_path / "tiny.toml"
     experiment.write_text((ROOT / "experiments" / "governance.toml").read_text()
-                          .replace("steps = 600", "steps = 30")
-                          .replace("replicates = 40", "replicates = 2")
+                          .replace("steps = 1200", "steps = 30")
+                          .replace("replicates = 20", "replicates = 2")
                           .replace("people = 400", "people = 40"))
     out = tmp_path / "results"
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sweep", str(experiment),
@@ -87,5 +87,5 @@ def test_governance_notebook_loads_what_the_command_line_stored(tmp_path):
                                cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False,
                                execution_timeout=TIMEOUT)
     text = outputs(executed)
-    assert f"{out}: 0 runs run now, 8 already stored, 0 failed" in text
+    assert f"{out}: 0 runs run now, 20 already stored, 0 failed" in text
     assert "cannot tell (2 replicates)" in text
