@@ -415,3 +415,37 @@ def test_constellations_are_drawn_and_named_and_cards_show_item_parts():
                for card in views.board_columns(m, tribe)[column])
     whole = np.flatnonzero(items.parts[: items.n] == 1)
     assert views.card_text(items, int(whole[0]), 0.5) == f"item {items.id[whole[0]]}: 50% done"
+
+
+def test_person_inspector_follows_one_person_through_the_activity_record():
+    """Issue #13's day in the life in the app: the inspector's trajectory is the person's
+    standing in the activity record, their tribes and roles are their events, their ties are
+    their tie slots, and a person who is not in the run is said to be missing."""
+    from viz import inspector
+
+    m = app_model(seed=2)
+    m.run(25)
+    person = inspector.default_person(m)
+    row = inspector.person_row(m, person)
+    assert row >= 0 and m.people.active[row]
+    path = inspector.trajectory(m, person)
+    standing = m.activity()[1]
+    mine = standing[standing["person"] == person].set_index("step")
+    assert list(path["step"]) == list(mine.index)
+    assert np.allclose(path["engagement"].to_numpy(), mine["engagement"].to_numpy())
+    line = inspector.trajectory_figure(m, person).axes[0].get_lines()[1]
+    assert np.allclose(line.get_ydata(), mine["engagement"].to_numpy())
+    events = inspector.path_events(m, person)
+    log = m.event_log()
+    assert len(events) == int(((log["person"] == person)
+                               & log["event"].astype(str).isin(inspector.PATH_EVENTS)).sum()) > 0
+    ties = inspector.ties_table(m, person)
+    assert len(ties) == int((m.people.tie_to[row] >= 0).sum())
+    assert list(ties["tie (0-1)"]) == sorted(ties["tie (0-1)"], reverse=True)
+    acts = inspector.latest_acts(m, person)
+    assert len(acts) <= inspector.LATEST and (acts["activity"] != "-").all()
+    assert set(acts["activity"]) <= {"worked", "worked_with", "reviewed", "was_reviewed", "met"}
+    assert "No person 999999" in inspector.person_summary(m, 999999)
+    box, rc = solara.render(inspector.PersonInspector(m), handle_error=False)
+    texts = [w.children[0] for w in rc.find(v.Html).widgets]
+    assert any(t.startswith(f"Person {person}: in tribe") for t in texts)

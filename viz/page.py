@@ -17,19 +17,27 @@ from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
 from model import Organization
+from model.recording import Recording
 from viz.compare import ComparisonView, Pair
 from viz.components import EventFeed, KanbanView, NetworkView, TimeSeriesView, TribesView
 from viz.controls import SEED_RANGE, Settings, SettingsPanel, model_settings
 from viz.export import export_name, export_zip
+from viz.inspector import PersonInspector
 
 PLAY_INTERVAL_MS = 200
 ONE, COMPARE = "One run", "Compare two"
 DEFAULT_B = "hierarchy"  # what a comparison sets against the default preset at first
 
 
+def run_kwargs(settings: Settings, seed: int) -> dict[str, Any]:
+    """The model's arguments: the sidebar's settings, and an activity record for the person
+    inspector (the run's output setting, not the model's configuration)."""
+    return {**settings.model_kwargs(seed), "recording": Recording(activity=True)}
+
+
 def make_model(settings: Settings | None = None, seed: int = 0) -> Organization:
     """A model from sidebar settings (the default preset as is, seed 0, by default)."""
-    return Organization(**(settings or Settings()).model_kwargs(seed))
+    return Organization(**run_kwargs(settings or Settings(), seed))
 
 
 def make_pair(a: Settings, b: Settings, seed: int) -> Pair:
@@ -61,10 +69,10 @@ def Page(initial: Settings | None = None):
         lambda: solara.Reactive(make_model(initial)), [])
     pair: solara.Reactive[Pair] = solara.use_memo(
         lambda: solara.Reactive(make_pair(initial, Settings(DEFAULT_B), 0)), [])
-    one_params = solara.use_reactive(settings_a.value.model_kwargs(seed.value))
+    one_params = solara.use_reactive(run_kwargs(settings_a.value, seed.value))
     pair_params = solara.use_reactive(Pair.kwargs(settings_a.value, settings_b.value,
                                                   seed.value))
-    _synced(one_params, settings_a.value.model_kwargs(seed.value))
+    _synced(one_params, run_kwargs(settings_a.value, seed.value))
     _synced(pair_params, Pair.kwargs(settings_a.value, settings_b.value, seed.value))
     comparing = mode.value == COMPARE
     # Mesa's controller reads these as reactive values
@@ -106,6 +114,7 @@ def Page(initial: Settings | None = None):
         with solara.Columns([3, 2]):
             TribesView(model.value)
             KanbanView(model.value)
+        PersonInspector(model.value)
 
 
 @solara.component
