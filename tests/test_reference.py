@@ -51,6 +51,15 @@ smaller than the run-to-run spread are not resolved: the effort an intertribe co
 (0.05 of a step's effort per conflict, about one conflict a step among some 25 tribes) was
 tried, ignored in the reference, and passed.
 
+For the people side (case people), each tried once: opportunists withholding nothing fails on
+the opportunism cost, competence ignored in leader quality fails on leader quality, layoffs by
+random draw instead of by performance fail on retention. Not resolved at this size (passed
+when broken): intensity ignored in fit (alignment is high for most members, so reweighting it
+moves fit little), neglect withholding no effort (people withhold about 0.3% of their effort;
+the neglect column itself is the stance, which still matches), and sanctions that do not deter
+(about 0.1 opportunists are caught a step, and deterring them changes the opportunism cost by
+less than its spread).
+
 `REFERENCE_ORACLE_SEED` (environment) changes the base seed, to check the tolerances are not
 tuned to one draw.
 """
