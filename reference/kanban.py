@@ -11,7 +11,7 @@ new items and the parts handed off by a tribe (committed work waiting for its ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class Item:
     __slots__ = (
         "active_steps",
         "arrived",
+        "author",
         "effort",
         "handoff_since",
         "needs",
@@ -65,6 +66,7 @@ class Item:
         self.stage = BACKLOG
         self.tribe: RefTribe | None = None
         self.wip_age = 0  # steps in WIP: on a board, or handed off (carried along the chain)
+        self.author: Any = None  # the member who first took it at the last work (peer review)
 
     def age_key(self) -> tuple[int, int]:
         """Sort key for first-in first-out: entered the column first, then arrived first."""

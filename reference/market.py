@@ -50,10 +50,11 @@ class Market:
         if self.cfg.turbulence > 0:
             self.log_weights += rng.normal(0.0, self.cfg.turbulence, size=self.cfg.themes)
 
-    def arrivals(self, rng: np.random.Generator, active_people: int, step: int) -> list[Item]:
-        """This step's new items (their first parts): Poisson(`arrival_rate` x active people)
-        of them."""
-        count = int(rng.poisson(self.cfg.arrival_rate * active_people))
+    def arrivals(self, rng: np.random.Generator, active_people: int, step: int,
+                 demand: float = 1.0) -> list[Item]:
+        """This step's new items (their first parts): Poisson(`arrival_rate` x `demand` x
+        active people) of them (`demand`: the factor of a surge or slump)."""
+        count = int(rng.poisson(self.cfg.arrival_rate * demand * active_people))
         shares = self.shares
         return [self.new_item(rng, shares, step) for _ in range(count)]
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
                  "dissolved": "dissolved", "splits": "split", "merges": "merged",
                  "pivots": "pivoted", "conflicts": "conflict", "leader_changes": "leader_changed",
-                 "intertribe_conflicts": "intertribe_conflict"}
+                 "intertribe_conflicts": "intertribe_conflict", "life_pivots": "life_pivot"}
 
 
 def mean(values: Sequence[float], empty: float = 0.0) -> float:
@@ -40,7 +40,7 @@ def measure(m: ReferenceOrganization) -> dict[str, float]:
     flow = m.flow_step
     done, arrived = flow["done"], flow["arrived"]
     capacity = sum(t.item_capacity() for t in living)
-    offered = cfg.arrival_rate * headcount
+    offered = cfg.arrival_rate * m.demand * headcount  # demand: a surge's or slump's factor
     # the care of the step's work, each tribe weighted by the effort its work could absorb
     weight = sum(t.capacity for t in living)
     led = [t for t in living if t.leader is not None]
@@ -89,6 +89,7 @@ def measure(m: ReferenceOrganization) -> dict[str, float]:
         "leader_tenure": mean([m.clock - t.leader_since for t in led]),
         "gini_contribution": gini(np.array([p.contribution_total for p in staff])),
         **community_of_communities(m),
+        **people_side(m),
     }
     for name, kind in EVENT_METRICS.items():
         values[name] = sum(count for (k, _), count in m.events_step.items() if k == kind)
@@ -155,4 +156,28 @@ def sorting(affiliated: list[RefPerson]) -> dict[str, float]:
         "alignment_baseline": float(passion_sum @ purposes) / (count * count),
         "similarity_within": within / pairs_within if pairs_within else 0.0,
         "similarity_between": (everyone - within) / pairs_between if pairs_between else 0.0,
+    }
+
+
+def people_side(m: ReferenceOrganization) -> dict[str, float]:
+    """Opportunism and peer review, memberships, leader quality, passions, and pressure in
+    the step (ODD §3.14)."""
+    staff, counts = m.staff, m.review_counts
+    quitters = [p for p in m.people if p.exit_step == m.clock and not p.active
+                and p.exit_reason == "voluntary"]
+    quitters_skill = sum(p.top_skill for p in quitters)
+    responds = m.cfg.response != "exit"
+    return {
+        "memberships_mean": mean([float(p.tribe is not None) for p in staff]),
+        "leader_quality": mean([t.leader_quality for t in m.living]),
+        "opportunists_caught": counts["caught"],
+        "opportunism_cost": counts["shirked"] + counts["rework"],
+        "review_effort": counts["reviewing"],
+        "intensity": mean([p.intensity for p in staff]),
+        "passion_change": mean([1.0 - float(p.passion @ p.passion_origin) for p in staff]),
+        "layoffs": m.events_step.get(("exited", "layoff"), 0),
+        "quitters_skill": quitters_skill,
+        "quit_skill": quitters_skill / len(quitters) if quitters else math.nan,
+        "neglect": mean([p.neglect for p in staff]) if responds else 0.0,
+        "voice": mean([p.voice for p in staff]) if responds else 0.0,
     }

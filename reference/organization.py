@@ -20,7 +20,12 @@ organization (`model.presets.FORMAL`); then the rules under study take over, and
 the flow totals, exits and retention count from step 0.
 
 Every registered policy is implemented (`reference.governance.SUPPORTED`); any other policy
-raises ConfigError.
+raises ConfigError, and so does `max_memberships` above 1: a person here belongs to one tribe
+at most (several tribes at once, ODD §3.14.2, is not implemented by the reference). The people
+side's draws (opportunism, intensity, competences, discovery, peer review, layoffs, freezes,
+perceived competence) come from a second stream (`side`), so that switching those mechanisms
+on or off changes no other draw. The activity record (ODD §3.14.6) is an output that draws and
+changes nothing; the reference does not keep one.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import pandas as pd
 
 from model.config import Config
 from model.kanban import BACKLOG, DOING, READY, REVIEW
-from model.metrics import METRICS
+from model.metrics import LABELS, METRICS
 from model.presets import FORMAL
 from reference import federation, intake, intertribe, lifecycle
 from reference.federation import Constellation
@@ -50,13 +55,17 @@ from reference.tribe import RefTribe
 # (label of the phase in model.plan.PLAN, method of ReferenceOrganization), in step order
 PHASES: tuple[tuple[str, str], ...] = (
     ("state.compact", "compact"),
+    ("pressure.shocks", "shocks"),
     ("market.arrivals", "arrivals"),
     ("observe.fit", "observe"),
     ("observe.standing", "standing"),
     ("orient.engagement, learning, drift", "orient"),
+    ("orient.passions", "passions"),
     ("decide.membership", "membership"),
     ("decide.exit", "exits"),
+    ("decide.response", "response"),
     ("decide.leadership", "leadership"),
+    ("decide.development", "development"),
     ("decide.life cycle", "life_cycle"),
     ("decide.purpose", "purpose"),
     ("decide.conflict", "conflict"),
@@ -104,6 +113,18 @@ class ReferenceOrganization(mesa.Model):
             config = config.replace(**kwargs)
         check_supported(config)
         super().__init__(rng=rng)
+        # a second stream, for the people side's draws (ODD §3.14), so that switching those
+        # mechanisms on changes no draw of the others; jumped() leaves `rng` untouched
+        self.side = np.random.Generator(self.rng.bit_generator.jumped())
+        self.schedule = read_shocks(config.shocks)
+        # this step's conditions (ODD §3.14.5): factors on demand and the outside option, the
+        # share of leavers a freeze does not replace, the kinds of the shocks active
+        self.demand = self.outside = 1.0
+        self.freeze = 0.0
+        self.active_shocks: list[str] = []
+        self.training: list[RefPerson] = []  # those who train this step (development)
+        self.caught: list[tuple[RefPerson, RefTribe, RefPerson]] = []
+        self.review_counts = {"caught": 0, "shirked": 0.0, "rework": 0.0, "reviewing": 0.0}
         history = config.history_steps
         # the formal organization's rules run the history, with the run's parameters
         self.cfg = cfg = config.replace(**FORMAL) if history else config
@@ -142,8 +163,10 @@ class ReferenceOrganization(mesa.Model):
         self.observe()  # the perception of step 0, so that it reports fit and alignment
         self.standing()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, key=name: m.metrics[key])
-                             for name in ("step", *(metric.name for metric in METRICS))})
+            model_reporters={
+                **{name: (lambda m, key=name: m.metrics[key])
+                   for name in ("step", *(metric.name for metric in METRICS))},
+                **{label.name: (lambda m, key=label.name: m.labels()[key]) for label in LABELS}})
         self.record()
 
     # ------------------------------------------------------------------ the step
@@ -202,11 +225,72 @@ class ReferenceOrganization(mesa.Model):
         person or tribe is an object, and the lists the rules loop over (`staff`, `living`)
         hold only the active and living ones already."""
 
+    def shocks(self) -> None:
+        """This step's conditions from the shocks active now (ODD §3.14.5): overlapping shocks
+        multiply their factors, freezes combine as independent refusals; a shock is logged
+        when it starts, and a layoff lays people off at its step."""
+        if not self.schedule:
+            return
+        self.demand = self.outside = 1.0
+        self.freeze = 0.0
+        self.active_shocks = []
+        for kind, start, size, duration in self.schedule:
+            if not start <= self.clock < start + duration:
+                continue
+            self.active_shocks.append(kind)
+            if start == self.clock:
+                self.note("shock", kind)
+            if kind == "surge":
+                self.demand *= 1.0 + size
+            elif kind == "slump":
+                self.demand *= 1.0 - size
+            elif kind == "boom":
+                self.outside *= 1.0 + size
+            elif kind == "collapse":
+                self.outside *= 1.0 - size
+            elif kind == "freeze":
+                self.freeze = 1.0 - (1.0 - self.freeze) * (1.0 - size)
+            elif kind == "layoff":
+                self.lay_off(size)
+            else:
+                raise ValueError(f"shocks: kind {kind!r} is not implemented")
+
+    def lay_off(self, share: float) -> None:
+        """round(share N) of the N active people, chosen by the layoff policy, leave the
+        organization (reason layoff) and are not replaced."""
+        staff = self.staff
+        count = min(int(round(share * len(staff))), len(staff))
+        if count == 0:
+            return
+        policy = self.cfg.layoff
+        if policy == "random":
+            chosen = [staff[k] for k in self.side.choice(len(staff), size=count, replace=False)]
+        elif policy == "seniority":  # last in, first out (on the same step, the later hire)
+            chosen = sorted(staff, key=lambda p: (-p.hired, -p.row))[:count]
+        elif policy == "performance":  # lowest reputation (on a tie, the later hire)
+            chosen = sorted(staff, key=lambda p: (p.reputation, -p.row))[:count]
+        else:
+            raise ValueError(f"layoff: policy {policy!r} is not implemented")
+        for p in chosen:
+            self.depart(p, "layoff")
+        self.staff = [p for p in staff if p.active]
+
+    def depart(self, p: RefPerson, reason: str) -> None:
+        """`p` leaves the organization for `reason`."""
+        self.move(p, None, "exit" if reason != "layoff" else "layoff")
+        p.active = False
+        p.exit_step = self.clock
+        p.exit_reason = reason
+        self.note("exited", reason)
+        self.exits_total += 1
+        p.remove()  # out of Mesa's agent registry; the row stays in `people`
+
     def arrivals(self) -> None:
-        """Demand drifts; new items arrive in the backlog."""
+        """Demand drifts; new items arrive in the backlog (at the arrival rate times the factor
+        of a surge or slump)."""
         self._reset_flow_step()
         self.market.drift(self.rng)
-        for item in self.market.arrivals(self.rng, len(self.staff), self.clock):
+        for item in self.market.arrivals(self.rng, len(self.staff), self.clock, self.demand):
             self.backlog[item.uid] = item
             self.flow_step["arrived"] += 1
             self.flow_total["arrived"] += 1
@@ -239,6 +323,16 @@ class ReferenceOrganization(mesa.Model):
         for p in self.staff:
             p.orient(expert)
 
+    def passions(self) -> None:
+        """Under discovery `discovering`, every active person's passion walks and may pivot in
+        life (ODD §3.14.3); `none`: nothing."""
+        policy = self.cfg.discovery
+        if policy == "none":
+            return
+        if policy != "discovering":
+            raise ValueError(f"discovery: policy {policy!r} is not implemented")
+        for p in self.staff:
+            p.discover()
     def membership(self) -> None:
         """Voluntary moves (voluntary, hybrid), then management places the unaffiliated
         (assigned, hybrid)."""
@@ -260,15 +354,26 @@ class ReferenceOrganization(mesa.Model):
             if cause is not None:
                 leavers.append((p, cause))
         for p, cause in leavers:
-            self.move(p, None, "exit")
-            p.active = False
-            p.exit_step = self.clock
-            p.exit_reason = cause
-            self.note("exited", cause)
-            self.exits_total += 1
-            p.remove()  # out of Mesa's agent registry; the row stays in `people`
+            self.depart(p, cause)
         self.staff = [p for p in self.staff if p.active]
         self.leavers = [p for p, _ in leavers]
+
+    def response(self) -> None:
+        """Those who stayed respond to dissatisfaction leaving cannot relieve (ODD §3.14.5);
+        under voice, a tribe's voiced discontent (its members' mean voice) adds voice_weight
+        times itself to its division for this step's life cycle and conflict."""
+        policy = self.cfg.response
+        if policy == "exit":
+            return
+        if policy not in ("neglect", "voice"):
+            raise ValueError(f"response: policy {policy!r} is not implemented")
+        for p in self.staff:
+            p.respond()
+        if policy == "voice":
+            for tribe in self.living:
+                if tribe.size:
+                    voiced = sum(p.voice for p in tribe.members) / tribe.size
+                    tribe.division += self.cfg.voice_weight * voiced
 
     def leadership(self) -> None:
         """The step's leadership overhead; champions; under emergent leadership members
@@ -290,6 +395,31 @@ class ReferenceOrganization(mesa.Model):
         for tribe in self.living:
             tribe.choose_leader()
             tribe.assess_leadership(self.reputation_ref)
+
+    def development(self) -> None:
+        """Those who lead (a tribe's leader; without single leaders its role holders) develop
+        their competences (ODD §3.14.4): training (faster, at training_cost of this step's
+        effort), learning by leading (slower, free) or none."""
+        policy = self.cfg.development
+        self.training = []
+        if policy == "none":
+            return
+        leading: dict[RefPerson, None] = {}
+        for tribe in self.living:
+            holders = ((tribe.leader,) if self.single_leader
+                       else (tribe.value_champion, tribe.innovation_champion))
+            for holder in holders:
+                if holder is not None:
+                    leading[holder] = None
+        if policy == "training":
+            rate = self.cfg.training_rate
+            self.training = list(leading)
+        elif policy == "learning":
+            rate = self.cfg.learning_rate
+        else:
+            raise ValueError(f"development: policy {policy!r} is not implemented")
+        for p in leading:
+            p.develop(rate)
 
     def life_cycle(self) -> None:
         """Tribes dissolve, split and merge."""
@@ -324,7 +454,16 @@ class ReferenceOrganization(mesa.Model):
 
     def work(self) -> None:
         """Tribes work their items; then each person books their contribution and works with
-        a co-member."""
+        a co-member; opportunists keep their share of the effort (ODD §3.14.1)."""
+        self.review_counts = {"caught": 0, "shirked": 0.0, "rework": 0.0, "reviewing": 0.0}
+        training = set(self.training)
+        for p in self.staff:
+            if p.tribe is not None:
+                p.prepare_work(p in training)
+                self.review_counts["shirked"] += p.withheld
+            else:
+                p.load = 0.0
+                p.work_effort = p.withheld = 0.0
         for tribe in self.living:
             tribe.work()
         for p in self.staff:
@@ -336,6 +475,7 @@ class ReferenceOrganization(mesa.Model):
         backlog items expire."""
         limits = self.wip_limits()
         confirmed = []
+        self.caught = []
         for tribe in self.living:
             done, reviewed, sent_back = tribe.review()
             self.flow_step["reviewed"] += reviewed
@@ -343,6 +483,8 @@ class ReferenceOrganization(mesa.Model):
             for item, delivered in done:
                 self.finish(item, tribe, delivered)
                 confirmed.append((item, tribe, delivered))
+        self.sanction()
+        for tribe in self.living:
             tribe.advance(limits)
         self.objectives.credit(confirmed)
         routed = federation.route(self)
@@ -365,6 +507,35 @@ class ReferenceOrganization(mesa.Model):
                 del self.backlog[uid]
             self.flow_step["expired"] += len(stale)
             self.flow_total["expired"] += len(stale)
+
+    def sanction(self) -> None:
+        """The sanction policy acts on the opportunists peers caught at this step's review
+        (ODD §3.14.1): `leader` (the tribe's leader, if any and not the author) or `peers`
+        (the reviewer) deter, w <- w (1 - sanction_strength), at sanction_effort of the
+        sanctioner's next step; `exclude`: the author leaves the tribe; `none`: nothing."""
+        policy, cfg = self.cfg.sanction, self.cfg
+        for author, tribe, reviewer in self.caught:
+            if policy == "none":
+                continue
+            if policy == "exclude":
+                if author.tribe is tribe:
+                    author.sanctioned += 1
+                    self.note("sanctioned", policy)
+                    self.move(author, None, "excluded")
+                continue
+            if policy == "leader":
+                by = tribe.leader
+                if by is None or by is author:
+                    continue
+            elif policy == "peers":
+                by = reviewer
+            else:
+                raise ValueError(f"sanction: policy {policy!r} is not implemented")
+            author.opportunism *= 1.0 - cfg.sanction_strength
+            author.sanctioned += 1
+            by.load += cfg.sanction_effort
+            self.note("sanctioned", policy)
+        self.caught = []
 
     def finish(self, item: Item, tribe: RefTribe, delivered: float) -> None:
         """A part confirmed at review by `tribe` delivers `delivered`. The last part completes
@@ -412,7 +583,10 @@ class ReferenceOrganization(mesa.Model):
         if self.cfg.hiring != "replace" or not self.leavers:
             return
         hires = []
-        for leaver in self.leavers:
+        replaced = self.leavers
+        if self.freeze > 0:  # a hiring freeze replaces each leaver with probability 1 - freeze
+            replaced = [p for p in replaced if self.side.random() >= self.freeze]
+        for leaver in replaced:
             strongest = sorted(range(len(leaver.tie_w)), key=lambda k: -leaver.tie_w[k])
             contacts = [leaver.tie_to[k] for k in strongest[: self.cfg.initial_ties]]
             hire = self.hire_person(leaver.unit)
@@ -517,6 +691,10 @@ class ReferenceOrganization(mesa.Model):
         """One row per recorded step (from step 0), columns as `model.metrics.METRICS`."""
         return self.datacollector.get_model_vars_dataframe()
 
+    def labels(self) -> dict[str, str]:
+        """The step table's text columns (`model.metrics.LABELS`): the shocks active."""
+        return {"shock": "+".join(self.active_shocks)}
+
     def engagements(self) -> np.ndarray:
         """Engagement of each active person."""
         return np.array([p.engagement for p in self.staff])
@@ -525,3 +703,16 @@ class ReferenceOrganization(mesa.Model):
         """Size of each living tribe."""
         return np.array([t.size for t in self.living], dtype=np.int64)
 
+
+
+def read_shocks(text: str) -> list[tuple[str, int, float, int]]:
+    """The schedule of shocks `kind:step:size[:duration]`, comma-separated, as (kind, step,
+    size, duration), in order of step (the configuration has checked the text)."""
+    schedule = []
+    for entry in (part.strip() for part in str(text).split(",")):
+        if not entry:
+            continue
+        fields = entry.split(":")
+        duration = int(fields[3]) if len(fields) > 3 else 1
+        schedule.append((fields[0], int(fields[1]), float(fields[2]), duration))
+    return sorted(schedule, key=lambda shock: shock[1])

@@ -19,6 +19,9 @@ import numpy as np
 
 from reference.vectors import draw_index, logistic, unit_vector
 
+# the competences those who lead develop (initiative, the fifth, is a disposition)
+LEARNABLE = ("insight", "orientation", "harmony", "agility")
+
 if TYPE_CHECKING:
     from reference.organization import ReferenceOrganization
     from reference.tribe import RefTribe
@@ -71,6 +74,22 @@ class RefPerson(mesa.Agent):
         self.skill_use = 0.0
         self.belonging = 0.0
         self.fit = cfg.unaffiliated_fit
+        # the people side (ODD §3.14), drawn from the model's second stream so that these
+        # draws change no other
+        side = model.side
+        self.opportunism = (float(side.beta(2.0, 2.0)) if cfg.opportunist_share > 0
+                            and side.random() < cfg.opportunist_share else 0.0)
+        self.load = 0.0  # share of the next work's effort reviews and sanctions took
+        self.caught = 0
+        self.sanctioned = 0
+        self.intensity = draw_intensity(model)
+        self.anchor = self.passion.copy()  # one's own passion: drift pulls back to it
+        self.insight, self.orientation, self.harmony, self.agility = (
+            float(side.beta(2.0, 5.0)) for _ in LEARNABLE)
+        self.neglect = 0.0  # share of this step's effort withheld (response)
+        self.voice = 0.0  # voiced discontent this step (response voice)
+        self.work_effort = 0.0  # effort given to the tribe's items at this step's work
+        self.withheld = 0.0  # effort an opportunist kept for themselves at this step's work
 
     # ------------------------------------------------------------------ ties
     def add_tie(self, other: RefPerson | None, weight: float = 0.3) -> None:
@@ -108,8 +127,10 @@ class RefPerson(mesa.Agent):
         inside = sum(w for other, w in zip(self.tie_to, self.tie_w, strict=True)
                      if other is not None and other.tribe is tribe)
         belonging = 1.0 - math.exp(-inside / cfg.belonging_scale)
-        total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-        fit = (cfg.w_alignment * alignment + cfg.w_skill * skill_use
+        # alignment weighs as much as I care (intensity of passion, ODD §3.14.3)
+        weight = cfg.w_alignment * self.intensity
+        total = weight + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+        fit = (weight * alignment + cfg.w_skill * skill_use
                + cfg.w_belonging * belonging + cfg.w_leader * tribe.leader_quality) / total
         fit -= cfg.w_workload * min(tribe.overload, 1.0)
         if tribe.unresolved:
@@ -127,9 +148,10 @@ class RefPerson(mesa.Agent):
                         and float(self.passion @ other.passion) >= cfg.cofound_alignment)
         belonging = 1.0 - math.exp(-crew_ties / cfg.belonging_scale)
         reputation = self.reputation
-        as_leader = reputation / (reputation + self.model.reputation_ref)
-        total = cfg.w_alignment + cfg.w_skill + cfg.w_belonging + cfg.w_leader
-        fit = (cfg.w_alignment + cfg.w_skill * skill_use + cfg.w_belonging * belonging
+        as_leader = self.weigh(reputation / (reputation + self.model.reputation_ref))
+        weight = cfg.w_alignment * self.intensity
+        total = weight + cfg.w_skill + cfg.w_belonging + cfg.w_leader
+        fit = (weight + cfg.w_skill * skill_use + cfg.w_belonging * belonging
                + cfg.w_leader * as_leader) / total
         return min(max(fit, 0.0), 1.0)
 
@@ -165,7 +187,27 @@ class RefPerson(mesa.Agent):
         if tribe is not None and cfg.passion_drift > 0:
             self.passion = unit_vector(
                 self.passion + cfg.passion_drift * (tribe.purpose - self.passion)
-                + cfg.passion_anchor * (self.passion_origin - self.passion))
+                + cfg.passion_anchor * (self.anchor - self.passion))
+
+    def discover(self) -> None:
+        """Discovering (ODD §3.14.3): my own passion and my passion take the same random step,
+        p <- norm(max(p + s eps, 0)) (a step that would leave nothing keeps the passion); with
+        probability `life_pivot_rate` I pivot in life: both and my intensity drawn afresh."""
+        cfg, side = self.model.cfg, self.model.side
+        if cfg.discovery_rate > 0:
+            step = cfg.discovery_rate * side.standard_normal(cfg.themes)
+            for name in ("anchor", "passion"):
+                moved = np.maximum(getattr(self, name) + step, 0.0)
+                if moved.any():
+                    setattr(self, name, unit_vector(moved))
+        if side.random() < cfg.life_pivot_rate:
+            fresh = unit_vector(side.gamma(cfg.passion_concentration, 1.0, size=cfg.themes))
+            self.anchor = fresh
+            self.passion = fresh.copy()
+            self.intensity = draw_intensity(self.model)
+            self.model.note("life_pivot", "life")
+        if self.tribe is not None:  # what I perceive of my tribe's purpose follows at once
+            self.alignment = float(self.passion @ self.tribe.purpose)
 
     # ------------------------------------------------------------------ decide
     def choose_membership(self, bulletin: dict[int, list[RefTribe]], approval: float,
@@ -243,14 +285,62 @@ class RefPerson(mesa.Agent):
         cfg = self.model.cfg
         if u < cfg.exit_base:
             return "attrition"
-        staying = (self.fit + self.commitment) / 2
-        outside = cfg.outside_option * (0.5 + 0.5 * self.top_skill)
-        quit_chance = cfg.quit_rate * logistic((outside - staying) / cfg.quit_noise)
+        quit_chance = cfg.quit_rate * self.viability()
         if u < cfg.exit_base + (1.0 - cfg.exit_base) * quit_chance:
             return "voluntary"
         return None
 
+    def viability(self) -> float:
+        """How viable leaving is for me, x = logistic((O_i - V_i) / quit_noise): V_i = (fit +
+        commitment) / 2, O_i = O kappa (0.5 + 0.5 top skill), kappa the outside options'
+        factor of a collapse or boom (ODD §3.4, §3.14.5)."""
+        cfg = self.model.cfg
+        staying = (self.fit + self.commitment) / 2
+        outside = cfg.outside_option * self.model.outside * (0.5 + 0.5 * self.top_skill)
+        return logistic((outside - staying) / cfg.quit_noise)
+
+    def respond(self) -> None:
+        """What I do with dissatisfaction leaving cannot relieve, t = max(c - F, 0) (1 - x), as
+        the response policy says (ODD §3.14.5): neglect withholds min(lambda t, 1) of my
+        effort; voice speaks c t and withholds min(lambda (1 - c) t, 1)."""
+        cfg = self.model.cfg
+        trapped = max(self.commitment - self.fit, 0.0) * (1.0 - self.viability())
+        if cfg.response == "neglect":
+            self.voice = 0.0
+            self.neglect = min(cfg.neglect_strength * trapped, 1.0)
+        elif cfg.response == "voice":
+            self.voice = self.commitment * trapped
+            self.neglect = min(cfg.neglect_strength * (1.0 - self.commitment) * trapped, 1.0)
+        else:
+            self.voice = self.neglect = 0.0
+
     # ------------------------------------------------------------------ leadership
+    @property
+    def competence(self) -> float:
+        """C_i: the mean of my five competences (ODD §3.14.4)."""
+        return (self.insight + self.orientation + self.harmony + self.agility
+                + self.initiative) / 5
+
+    def weigh(self, standing: float) -> float:
+        """(1 - w) S + w C: standing weighed with my competence (w = competence_weight)."""
+        w = self.model.cfg.competence_weight
+        return standing if w == 0 else (1.0 - w) * standing + w * self.competence
+
+    def perceived(self) -> float:
+        """The factor a peer who meets me applies to my standing: 1 - w + w clip(C + e, 0, 1),
+        e ~ N(0, perception_noise^2) drawn at each meeting."""
+        cfg = self.model.cfg
+        w = cfg.competence_weight
+        seen = min(max(self.competence + self.model.side.normal(0.0, cfg.perception_noise),
+                       0.0), 1.0)
+        return 1.0 - w + w * seen
+
+    def develop(self, rate: float) -> None:
+        """c <- c + rate (1 - c) for each learnable competence."""
+        for name in LEARNABLE:
+            value = getattr(self, name)
+            setattr(self, name, value + rate * (1.0 - value))
+
     @property
     def standing(self) -> float:
         """How much co-members look up to me: reputation, more if I am aligned."""
@@ -261,34 +351,69 @@ class RefPerson(mesa.Agent):
         backed = self.endorses
         if backed is not None and backed.tribe is not self.tribe:
             backed = None  # they left: my backing no longer counts
-        best = backed.standing if backed is not None else -math.inf
+        seen = self.model.cfg.competence_weight > 0  # peers see competence, imperfectly
+        best = -math.inf
+        if backed is not None:
+            best = backed.standing * (backed.perceived() if seen else 1.0)
         for _ in range(self.model.cfg.endorse_sample):
             peer = self.model.sample_comember(self)
-            if peer is not None and peer.standing > best:
-                backed, best = peer, peer.standing
+            if peer is None:
+                continue
+            judged = peer.standing * (peer.perceived() if seen else 1.0)
+            if judged > best:
+                backed, best = peer, judged
         self.endorses = backed
 
     def quality_as_leader(self, reputation_ref: float) -> float:
-        """How good I am at leading my tribe: alignment times relative reputation."""
-        return self.alignment * self.reputation / (self.reputation + reputation_ref)
+        """How good I am at leading my tribe: alignment times relative reputation (standing),
+        weighed with competence if it counts (ODD §3.5, §3.14.4)."""
+        return self.alignment * self.weigh(self.reputation / (self.reputation + reputation_ref))
 
     # ------------------------------------------------------------------ act
     def effort(self) -> float:
         """Effort I put into my tribe's work after role and consent overhead."""
+        assert self.tribe is not None
         return self.engagement * (1.0 - min(self.tribe.overhead, 1.0))
+
+    def prepare_work(self, training: bool) -> None:
+        """The effort I give my tribe's items at this step's work (ODD §3.14): my effort, less
+        what last step's reviews and sanctions took (cleared now), training, work outside my
+        purpose (1 - g k (1 - a)) and neglect; an opportunist keeps the share w of it."""
+        cfg = self.model.cfg
+        effort = self.effort()
+        effort *= 1.0 - min(self.load, 1.0)
+        self.load = 0.0
+        if training:
+            effort *= 1.0 - cfg.training_cost
+        if cfg.meaning_effort > 0:
+            effort *= 1.0 - cfg.meaning_effort * self.intensity * (
+                1.0 - min(max(self.alignment, 0.0), 1.0))
+        effort *= 1.0 - self.neglect
+        self.withheld = effort * self.opportunism
+        self.work_effort = effort - self.withheld
 
     def work(self) -> None:
         """Book my share of my tribe's progress (after the tribe worked), earn reputation, let
         my ties decay, and work with one random co-member (ODD §3.8)."""
         cfg, tribe = self.model.cfg, self.tribe
         working = tribe is not None and tribe.working
-        self.contribution = (self.effort() * tribe.output_per_effort
-                             * float(self.skill @ tribe.mean_needs)) if working else 0.0
+        match = float(self.skill @ tribe.mean_needs) if working else 0.0
+        self.contribution = (self.work_effort * tribe.output_per_effort * match
+                             if working else 0.0)
         self.contribution_total += self.contribution
-        self.reputation += self.contribution - cfg.reputation_decay * self.reputation
+        # an opportunist claims the credit of the effort they kept back
+        claimed = self.withheld * tribe.output_per_effort * match if working else 0.0
+        self.reputation += self.contribution + claimed - cfg.reputation_decay * self.reputation
         decay = 1.0 - cfg.tie_decay
         self.tie_w = [w * decay for w in self.tie_w]
         if working:
             peer = self.model.sample_comember(self)
             if peer is not None:
                 self.work_with(peer)
+
+
+def draw_intensity(model: ReferenceOrganization) -> float:
+    """An intensity of passion: Beta(c m, c (1 - m)), 1 at m = 1 (ODD §3.14.3)."""
+    cfg = model.cfg
+    m, c = cfg.intensity_mean, cfg.intensity_concentration
+    return 1.0 if m >= 1.0 else float(model.side.beta(c * m, c * (1.0 - m)))

@@ -260,10 +260,11 @@ class RefTribe(mesa.Agent):
 
     # ------------------------------------------------------------------ act
     def effort_capacity(self) -> float:
-        """Effort per step the members can put in at their current engagement: their effort
-        after overhead, times the per-capita coordination factor and the effectiveness."""
+        """Effort per step the members put into the items at this step's work (`work_effort`:
+        their effort after overhead and what else takes or withholds it), times the per-capita
+        coordination factor and the effectiveness."""
         cfg = self.model.cfg
-        total = sum(p.effort() for p in self.members)
+        total = sum(p.work_effort for p in self.members)
         per_capita = 1.0 / (1.0 + cfg.coordination_cost * max(self.size - 1, 0))
         return total * per_capita * self.effectiveness
 
@@ -274,7 +275,7 @@ class RefTribe(mesa.Agent):
         demand and effectiveness (ODD §3.8)."""
         cfg = self.model.cfg
         size = self.size
-        effort = {p: p.effort() for p in self.members}
+        effort = {p: p.work_effort for p in self.members}
         total = sum(effort.values())
         self.capacity = self.effort_capacity()
         profile = np.zeros(cfg.domains)
@@ -286,6 +287,8 @@ class RefTribe(mesa.Agent):
         self.quality = care / total if total > 0 else 0.0
         worked = self.board.in_work()
         self.working = bool(worked)
+        if worked and cfg.review_by == "peers":
+            self.attribute(worked)
         self.slack = 1.0
         if worked:
             d = len(worked)
@@ -306,6 +309,52 @@ class RefTribe(mesa.Agent):
             self.output_per_effort = self.capacity * kept / total if total > 0 else 0.0
             self.demand = 0.8 * self.demand + 0.2 * self.mean_needs
         self.innovate()
+
+    def attribute(self, worked: list[Item]) -> None:
+        """Who authors which item (ODD §3.14.1): members, in hiring order, take the items being
+        worked on in turn, member k the ((k + step) mod d)-th; the first to take an item is
+        its author (an item nobody takes keeps its author)."""
+        d = len(worked)
+        ordered = sorted(self.members, key=lambda p: p.row)
+        for j, item in enumerate(worked):
+            k = (j - self.model.clock) % d
+            if k < len(ordered):
+                item.author = ordered[k]
+
+    def peer_review(self, item: Item) -> bool:
+        """A peer reviews `item` (ODD §3.14.1): its author (a member drawn if it has none still
+        in the tribe) gets a reviewer, another member drawn uniformly, who spends
+        `review_effort` of their next step's effort; the item is flawed with the author's
+        opportunism, and a flaw is caught with probability detection (s_r . needs + t_ra) / 2.
+        A caught author loses `caught_penalty` of their reputation and the sanction policy
+        acts. Return whether the item was caught."""
+        m = self.model
+        cfg, side = m.cfg, m.side
+        author = item.author
+        if author is None or author.tribe is not self:
+            members = list(self.members)
+            if not members:
+                return False
+            author = members[int(side.random() * len(members))]
+        others = [p for p in self.members if p is not author]
+        if not others:
+            return False
+        reviewer = others[int(side.random() * len(others))]
+        reviewer.load += cfg.review_effort
+        m.review_counts["reviewing"] += cfg.review_effort
+        if not side.random() < author.opportunism:
+            return False
+        skill = min(float(reviewer.skill @ item.needs), 1.0)
+        tie = max((w for other, w in zip(reviewer.tie_to, reviewer.tie_w, strict=True)
+                   if other is author), default=0.0)
+        if not side.random() < cfg.detection * (skill + tie) / 2:
+            return False
+        m.review_counts["caught"] += 1
+        m.review_counts["rework"] += cfg.rework_effort * item.effort
+        author.caught += 1
+        author.reputation *= 1.0 - cfg.caught_penalty
+        m.caught.append((author, self, reviewer))
+        return True
 
     def innovate(self) -> None:
         """The innovation champion raises effectiveness toward its ceiling in the slack the
@@ -328,8 +377,12 @@ class RefTribe(mesa.Agent):
         reviewed = finished[:quota]
         rework_chance = cfg.rework_rate * (1.0 - self.quality)
         done, sent_back = [], 0
+        peers = cfg.review_by == "peers"
         for item in reviewed:
-            if rng.random() < rework_chance:
+            careless = rng.random() < rework_chance
+            if peers and self.peer_review(item):
+                careless = True  # caught: rejected, reworked like careless work
+            if careless:
                 item.remaining = cfg.rework_effort * item.effort  # keeps its place in review
                 sent_back += 1
                 continue
