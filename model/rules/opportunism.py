@@ -148,7 +148,8 @@ class SanctionPolicy(Policy):
         if len(authors) == 0:
             return
         conduct, cfg = self.conduct, self.cfg
-        conduct.opportunism[authors] *= np.float32(1.0 - cfg.sanction_strength)
+        # each sanction deters: an author sanctioned twice in a step keeps (1 - strength)^2
+        np.multiply.at(conduct.opportunism, authors, np.float32(1.0 - cfg.sanction_strength))
         np.add.at(conduct.sanctioned, authors, 1)
         np.add.at(conduct.load, sanctioners, np.float32(cfg.sanction_effort))
         s.events.add(s.clock, "sanctioned", authors, tribes, sanctioners, self.name)

@@ -181,3 +181,18 @@ def test_review_by_the_tribe_names_no_reviewer_and_catches_nobody():
     assert table["review_effort"].sum() == 0
     assert m.event_log().query("event == 'rejected'").empty
     assert table["opportunism_cost"].iloc[1:].gt(0).all()  # they still keep effort back
+
+
+def test_every_sanction_deters_even_two_of_one_author_in_a_step():
+    """An author sanctioned twice in one step keeps (1 - sanction_strength)^2 of their
+    opportunism, is counted twice, and costs both sanctioners effort (ODD 3.14.1)."""
+    m = make(people=40, review_by="peers", sanction="peers", sanction_strength=0.5,
+             sanction_effort=0.1)
+    tribe, author, reviewer = pair(m, 1.0, 1.0)
+    conduct = m.rules.sanction.conduct
+    before = float(conduct.opportunism[author])
+    m.rules.sanction.deter(m.state, np.array([author, author]), np.array([tribe, tribe]),
+                           np.array([reviewer, reviewer]))
+    assert conduct.opportunism[author] == pytest.approx(before * 0.25)
+    assert conduct.sanctioned[author] == 2
+    assert conduct.load[reviewer] == pytest.approx(0.2)
