@@ -277,9 +277,12 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
 @pytest.mark.parametrize("stream", [[], ["--stream-events"]])
 def test_an_interrupted_run_writes_nothing_and_says_so(tmp_path, stream):
     out = tmp_path / "run"
+    # as from a terminal, whatever this test runner inherited (a background job of a shell
+    # starts with SIGINT ignored, and so would the run)
     process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--steps", "1000000",
                                 "--people", "50", "--out", str(out), *stream],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr.read(1)  # the progress bar: the run has started
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=60)
