@@ -18,7 +18,6 @@ from agents.person import ExitReason
 from model.rules.work import item_capacity
 from model.window import steady_window, truncation
 from numerics import kernels
-from numerics.rows import row_dot
 from numerics.stats import gini
 
 if TYPE_CHECKING:
@@ -320,8 +319,10 @@ def measure(s: State, rules: Rules) -> None:
     p, tribes, board, cfg = s.people, s.tribes, s.board, s.cfg
     n = p.n
     active = p.active[:n]
-    headcount = int(active.sum())
+    rows = np.flatnonzero(active)  # gathered by index: cheaper than a mask, same values
+    headcount = len(rows)
     affiliated = active & (p.tribe[:n] >= 0)
+    in_tribes = int(np.count_nonzero(affiliated))
     living = tribes.living()
     sizes = tribes.size[living]
     new = s.events.take_counts()
@@ -358,7 +359,7 @@ def measure(s: State, rules: Rules) -> None:
                     else 0.0),
         "exits_voluntary": new.get(("exited", ExitReason.VOLUNTARY.label), 0),
         "exits_attrition": new.get(("exited", ExitReason.ATTRITION.label), 0),
-        "top_skill": float(p.top_skill[:n][active].mean()) if headcount else 0.0,
+        "top_skill": float(p.top_skill[rows].mean()) if headcount else 0.0,
         "effectiveness": (float(rules.work.record.effectiveness[living].mean())
                           if len(living) else 1.0),
         "leader_tenure": (float((s.clock - rules.leadership.tenures.leader_since[led]).mean())
@@ -370,39 +371,39 @@ def measure(s: State, rules: Rules) -> None:
         "value_total": board.value_total,
         "headcount": headcount,
         "retention": retention(s),
-        "engagement": float(p.engagement[:n][active].mean()) if headcount else 0.0,
+        "engagement": float(p.engagement[rows].mean()) if headcount else 0.0,
         "alignment": mean_alignment(s, affiliated),
-        "fit": float(p.fit[:n][active].mean()) if headcount else 0.0,
+        "fit": float(p.fit[rows].mean()) if headcount else 0.0,
         "tribes": len(living),
         "tribe_size_mean": float(sizes.mean()) if len(sizes) else 0.0,
         "tribe_size_max": int(sizes.max()) if len(sizes) else 0,
-        "unaffiliated": 1.0 - affiliated.sum() / headcount if headcount else 0.0,
+        "unaffiliated": 1.0 - np.int64(in_tribes) / headcount if headcount else 0.0,
         "switches": new.get(("joined", "switch"), 0),
         "exits_total": s.events.counts["exited"] - s.exits_before,
-        "gini_contribution": gini(p.contribution_total[:n][active]),
+        "gini_contribution": gini(p.contribution_total[rows]),
         **community_of_communities(s, rules),
-        "memberships_mean": (float(p.count_memberships()[active].mean()) if headcount
-                             else 0.0),
+        "memberships_mean": memberships_mean(s, rows, in_tribes),
         "leader_quality": (float(tribes.leader_quality[living].mean()) if len(living)
                            else 0.0),
         "opportunists_caught": rules.sanction.counts.caught,
         "opportunism_cost": rules.sanction.counts.shirked + rules.sanction.counts.rework,
         "review_effort": rules.sanction.counts.reviewing,
-        "intensity": (float(rules.discovery.passions.intensity[:n][active].mean()) if headcount
+        "intensity": (float(rules.discovery.passions.intensity[rows].mean()) if headcount
                       else 0.0),
-        "passion_change": (float(1.0 - row_dot(p.passion[:n][active],
-                                                p.passion_origin[:n][active]).mean())
+        "passion_change": (float(1.0 - kernels.dot_at(p.passion, rows, p.passion_origin,
+                                                       rows).mean())
                            if headcount else 0.0),
-        **pressure(s, rules, active, headcount, new),
+        **pressure(s, rules, rows, new),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
     s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
     s.labels = {"shock": "+".join(s.conditions.active)}
 
 
-def pressure(s: State, rules: Rules, active: np.ndarray, headcount: int,
-             new: dict[tuple[str, str], int]) -> dict[str, float]:
-    """Layoffs, who quit, and how people who stay respond to dissatisfaction."""
+def pressure(s: State, rules: Rules, rows: np.ndarray, new: dict[tuple[str, str], int]
+             ) -> dict[str, float]:
+    """Layoffs, who quit, and how people who stay (active `rows`) respond to
+    dissatisfaction."""
     p = s.people
     n = p.n
     quits = new.get(("exited", ExitReason.VOLUNTARY.label), 0)
@@ -411,13 +412,13 @@ def pressure(s: State, rules: Rules, active: np.ndarray, headcount: int,
         left = (p.exit_step[:n] == s.clock) & (p.exit_reason[:n] == ExitReason.VOLUNTARY)
         quitters_skill = float(p.top_skill[:n][left].astype(np.float64).sum())
     stance = rules.response.stance
-    responds = rules.response.responds and headcount > 0
+    responds = rules.response.responds and len(rows) > 0
     return {
         "layoffs": new.get(("exited", ExitReason.LAYOFF.label), 0),
         "quitters_skill": quitters_skill,
         "quit_skill": quitters_skill / quits if quits else np.nan,
-        "neglect": float(stance.neglect[:n][active].mean()) if responds else 0.0,
-        "voice": float(stance.voice[:n][active].mean()) if responds else 0.0,
+        "neglect": float(stance.neglect[rows].mean()) if responds else 0.0,
+        "voice": float(stance.voice[rows].mean()) if responds else 0.0,
     }
 
 
@@ -448,6 +449,17 @@ def community_of_communities(s: State, rules: Rules) -> dict[str, float]:
         "value_objective": value_objective,
         "objective_share": _ratio_or_zero(value_objective, board.value_step),
     }
+
+
+def memberships_mean(s: State, rows: np.ndarray, in_tribes: int) -> float:
+    """Mean number of tribes an active person (`rows`) belongs to; with one membership at
+    most, the share of them in a tribe (`in_tribes` of them), the mean of their 0/1 counts
+    exactly."""
+    if len(rows) == 0:
+        return 0.0
+    if s.people.width == 1:
+        return float(np.float64(in_tribes) / len(rows))
+    return float(s.people.count_memberships(rows).mean())
 
 
 def retention(s: State) -> float:

@@ -149,6 +149,11 @@ def _mixed_dot_numpy(left: A, rows: A, right: A, right_rows: A) -> A:
     return out
 
 
+def _dot_at_numpy(left: A, rows: A, right: A, right_rows: A, out: A) -> A:
+    out[:] = row_dot(left[rows], right[right_rows])
+    return out
+
+
 def _strengthen_ties_numpy(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) -> None:
     growth = F32(growth)
     weights = tie_w[workers]
@@ -250,6 +255,17 @@ def mixed_dot(left: np.ndarray, rows: np.ndarray, right: np.ndarray,
     """Float64 dot products of float32 rows `left[rows]` with float64 rows `right[right_rows]`."""
     kernel = _compiled().mixed_dot if _use_compiled() else _mixed_dot_numpy
     return kernel(left, rows, right, right_rows)
+
+
+def dot_at(left: np.ndarray, rows: np.ndarray, right: np.ndarray,
+           right_rows: np.ndarray) -> np.ndarray:
+    """Dot products of rows `left[rows]` with rows `right[right_rows]` (`row_dot` of the two
+    gathered blocks, in their result dtype), without gathering the blocks."""
+    out = np.empty(len(rows), np.result_type(left.dtype, right.dtype))
+    if len(rows) == 0:
+        return out
+    kernel = _compiled().dot_at if _use_compiled() else _dot_at_numpy
+    return kernel(left, rows, right, right_rows, out)
 
 
 def strengthen_ties(tie_to: np.ndarray, tie_w: np.ndarray, workers: np.ndarray,

@@ -131,6 +131,17 @@ def mixed_dot(left: A, rows: A, right: A, right_rows: A) -> A:
 
 
 @_jit
+def dot_at(left: A, rows: A, right: A, right_rows: A, out: A) -> A:
+    for r in range(len(rows)):
+        i, t = rows[r], right_rows[r]
+        s = left[i, 0] * right[t, 0]
+        for j in range(1, left.shape[1]):
+            s += left[i, j] * right[t, j]
+        out[r] = s
+    return out
+
+
+@_jit
 def strengthen_ties(tie_to: A, tie_w: A, workers: A, partners: A, growth: Real) -> None:
     growth = np.float32(growth)
     for r in range(len(workers)):

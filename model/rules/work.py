@@ -194,8 +194,7 @@ class Push(WorkPolicy):
             return
         room = self.room(s)
         backlog = backlog[np.argsort(items.since[backlog], kind="stable")]
-        within = np.cumsum(items.remaining[backlog], dtype=np.float64) - items.remaining[backlog]
-        backlog = backlog[within < room.sum()]
+        backlog = backlog[: oldest_within(items.remaining, backlog, float(room.sum()))]
         if len(backlog) == 0:
             return
         options = living[rng.integers(0, len(living), size=(len(backlog), cfg.pull_candidates))]
@@ -231,6 +230,21 @@ class Push(WorkPolicy):
         rows, tribe_ids = rows[order], tribe_ids[order]  # each part keeps the tribe routed to
         accept = within_room(items.remaining[rows], tribe_ids, self.room(s))
         s.board.move(rows[accept], DOING, s.clock, tribe_ids[accept])
+
+
+def oldest_within(effort: np.ndarray, rows: np.ndarray, room: float) -> int:
+    """How many of `rows` (in order) start within `room`: the k with sum_{j<k} effort_j below
+    it. The sums run only as far as they must (a prefix of a cumulative sum is the cumulative
+    sum of the prefix), since the room is usually a small part of a long backlog."""
+    length = 1024
+    while True:
+        head = effort[rows[:length]]
+        total = np.cumsum(head, dtype=np.float64)
+        # effort is not negative, so no row after a prefix whose total reaches the room is
+        # within it
+        if length >= len(rows) or total[-1] >= room:
+            return int(np.count_nonzero(total - head < room))
+        length *= 4
 
 
 def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.ndarray:
@@ -451,8 +465,9 @@ def work(s: State, rules: Rules) -> None:
     if withheld is not None:  # credit claimed for the effort kept back
         claimed = np.bincount(members, weights=withheld * unit[t] * skill_match, minlength=n)
         credit = (contribution + claimed[:n]).astype(np.float32)
-    p.reputation[:n][active] += (credit[active]
-                                 - cfg.reputation_decay * p.reputation[:n][active])
+    reputation = p.reputation[:n]
+    np.copyto(reputation, reputation + (credit - cfg.reputation_decay * reputation),
+              where=active)
     working = d > 0
     tribes.demand[:nt][working] = (0.8 * tribes.demand[:nt][working]
                                    + 0.2 * mean_needs[working]).astype(np.float32)
