@@ -65,10 +65,6 @@ class EventLog:
             other: ArrayLike = -1, detail: str = "") -> None:
         """Record events of one kind; person, tribe and other broadcast against each other."""
         columns = [np.asarray(column, dtype=np.int64).ravel() for column in (person, tribe, other)]
-        other_table = (self.people if kind in OTHER_IS_PERSON
-                       else None if kind in OTHER_IS_CONSTELLATION else self.tribes)
-        tables = (self.people, self.tribes, other_table)
-        columns = [_ids(table, rows) for table, rows in zip(tables, columns, strict=True)]
         sizes = {column.size for column in columns} - {1}
         if len(sizes) > 1:
             raise ValueError(f"event {kind!r}: person, tribe and other have sizes "
@@ -76,6 +72,10 @@ class EventLog:
         count = sizes.pop() if sizes else 1
         if count == 0:
             return
+        other_table = (self.people if kind in OTHER_IS_PERSON
+                       else None if kind in OTHER_IS_CONSTELLATION else self.tribes)
+        tables = (self.people, self.tribes, other_table)
+        columns = [_ids(table, rows) for table, rows in zip(tables, columns, strict=True)]
         self.tally[kind, detail] = self.tally.get((kind, detail), 0) + count
         if self.enabled:
             # copies: the caller may change its arrays afterwards

@@ -100,9 +100,8 @@ class Board:
     def stage_counts(self, n_tribes: int) -> np.ndarray:
         """(n_tribes, 4) count of parts per tribe and stage (backlog column is always 0)."""
         items = self.items
-        on_board = np.flatnonzero(items.stage[: items.n] >= READY)
-        key = items.tribe[on_board].astype(np.int64) * 4 + items.stage[on_board]
-        return np.bincount(key, minlength=4 * n_tribes)[: 4 * n_tribes].reshape(n_tribes, 4)
+        return kernels.stage_counts(items.stage[: items.n], items.tribe[: items.n], READY,
+                                    n_tribes, 4)
 
     def backlog(self) -> int:
         """Items waiting in the market backlog for their first tribe."""

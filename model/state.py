@@ -27,7 +27,6 @@ from model.events import EventLog
 from model.kanban import Board
 from model.market import Market
 from numerics import kernels
-from numerics.groups import group_order
 from numerics.rows import row_dot
 from numerics.table import Table
 
@@ -315,7 +314,7 @@ class State:
         """Rebuild the membership index from the people's memberships."""
         p = self.people
         tribes = p.tribe[: p.n] if p.width == 1 else p.memberships[: p.n].ravel()
-        self.index = group_order(tribes + 1, self.tribes.n + 1)
+        self.index = kernels.group_order(tribes + 1, self.tribes.n + 1)
 
     def comembers(self, flat: np.ndarray) -> np.ndarray:
         """A random co-member of each membership's tribe, from the membership index, as a

@@ -29,6 +29,7 @@ import numpy as np
 
 from numerics.groups import first_within as _first_within_numpy
 from numerics.groups import group_argmax
+from numerics.groups import group_order as _group_order_numpy
 from numerics.rows import row_any, row_dot, row_max
 
 A = np.ndarray  # the twins take and return plain arrays
@@ -312,3 +313,28 @@ def first_within(groups: np.ndarray, keys: np.ndarray, quota: np.ndarray) -> np.
     if not _use_compiled():
         return _first_within_numpy(groups, keys, quota)
     return _compiled().first_within(groups, keys, np.asarray(quota, dtype=np.int64))
+
+
+def group_order(groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by group, stably, in O(n): (order, start, count) as
+    `numerics.groups.group_order` (its numpy version) returns them (a counting sort)."""
+    if not _use_compiled():
+        return _group_order_numpy(groups, n_groups)
+    return _compiled().group_order(np.asarray(groups, dtype=np.int64), n_groups)
+
+
+def _stage_counts_numpy(stage: A, tribe: A, first_stage: int, n_tribes: int,
+                        n_stages: int) -> A:
+    rows = np.flatnonzero(stage >= first_stage)
+    key = tribe[rows].astype(np.int64) * n_stages + stage[rows]
+    counts: np.ndarray = np.bincount(key, minlength=n_stages * n_tribes)[
+        : n_stages * n_tribes].reshape(n_tribes, n_stages)
+    return counts
+
+
+def stage_counts(stage: np.ndarray, tribe: np.ndarray, first_stage: int, n_tribes: int,
+                 n_stages: int) -> np.ndarray:
+    """(n_tribes, n_stages) count of the rows in each tribe and stage, over the rows whose
+    stage is `first_stage` or later (the others are on no tribe's board)."""
+    kernel = _compiled().stage_counts if _use_compiled() else _stage_counts_numpy
+    return kernel(stage, tribe, first_stage, n_tribes, n_stages)

@@ -19,10 +19,10 @@ _jit = numba.njit(cache=True, nogil=True)
 
 @_jit
 def _member(memberships: A, person: int, tribe: int) -> bool:
+    hit = False  # without branches: a tie's target is a member or not at random
     for m in range(memberships.shape[1]):
-        if memberships[person, m] == tribe:
-            return True
-    return False
+        hit |= memberships[person, m] == tribe
+    return hit
 
 @_jit
 def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand: A,
@@ -43,16 +43,19 @@ def fit_terms(persons: A, tribe_ids: A, passion: A, purpose: A, skill: A, demand
         skill_use[r] = s
         # a slot without a colleague (-1) is in no tribe (an index of -1 would wrap around)
         target = tie_to[i, 0]
-        w = tie_w[i, 0] * np.float32(target >= 0 and _member(memberships, target, t))
+        w = tie_w[i, 0] * np.float32((target >= 0) & _member(memberships, max(target, 0), t))
         for j in range(1, tie_to.shape[1]):
             target = tie_to[i, j]
-            w += tie_w[i, j] * np.float32(target >= 0 and _member(memberships, target, t))
+            w += tie_w[i, j] * np.float32((target >= 0)
+                                          & _member(memberships, max(target, 0), t))
         tie_weight[r] = w
     return alignment, skill_use, tie_weight
 
 @_jit
 def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Real,
     practice_rate: float, doing_rate: float, forgetting: float, obsolescence: float) -> A:
+    # without branches on a skill's level (adding 0.0 or 0 gain changes no bits), and with
+    # the tribe's test taken per person: a random branch per skill costs more than the sums
     n, k = skill.shape
     zero, one = np.float32(0), np.float32(1)
     mass = np.zeros(k)
@@ -61,9 +64,9 @@ def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Re
         if active[i]:
             for j in range(k):
                 s = skill[i, j]
-                if s >= threshold:
-                    mass[j] += np.float64(s)
-                    weighted[j] += np.float64(s * s)
+                counted = np.float64(s >= threshold)
+                mass[j] += np.float64(s) * counted
+                weighted[j] += np.float64(s * s) * counted
     expert = np.zeros(k, np.float32)
     for j in range(k):
         if mass[j] > 0:
@@ -71,23 +74,37 @@ def learn(skill: A, active: A, engagement: A, tribe: A, demand: A, threshold: Re
     top = np.empty(n, np.float32)
     push_rate, pull_rate = np.float32(practice_rate), np.float32(doing_rate)
     forget, obsolete, width = np.float32(forgetting), np.float32(obsolescence), np.float32(k)
+    pulling = doing_rate > 0
     for i in range(n):
         push = push_rate * engagement[i]
         pull = pull_rate * engagement[i]
         t = tribe[i]
+        on = active[i]
         best = zero
-        for j in range(k):
-            s = skill[i, j]
-            gain = zero
-            if active[i] and s >= threshold:
-                gain = push * max(expert[j] - s, zero)
-            if doing_rate > 0 and t >= 0:
-                gain += (pull * demand[t, j]) * (one - s)
-            use = min(width * demand[t, j], one) if t >= 0 else zero
-            loss = s * (obsolete + forget * (one - use)) if active[i] else zero
-            s = min(max(s + gain - loss, zero), one)
-            skill[i, j] = s
-            best = s if j == 0 else max(best, s)
+        if t >= 0:
+            for j in range(k):
+                s = skill[i, j]
+                gain = zero
+                if on:
+                    gain = push * max(expert[j] - s, zero) * np.float32(s >= threshold)
+                if pulling:
+                    gain += (pull * demand[t, j]) * (one - s)
+                use = min(width * demand[t, j], one)
+                loss = s * (obsolete + forget * (one - use)) if on else zero
+                s = min(max(s + gain - loss, zero), one)
+                skill[i, j] = s
+                best = s if j == 0 else max(best, s)
+        else:  # use 0
+            for j in range(k):
+                s = skill[i, j]
+                gain = zero
+                loss = zero
+                if on:
+                    gain = push * max(expert[j] - s, zero) * np.float32(s >= threshold)
+                    loss = s * (obsolete + forget * one)
+                s = min(max(s + gain - loss, zero), one)
+                skill[i, j] = s
+                best = s if j == 0 else max(best, s)
         top[i] = best
     return top
 
@@ -245,3 +262,27 @@ def comembers(persons: A, tribe: A, order: A, start: A, count: A, uniform: A) ->
         if peer != i and tribe[peer] == tribe[i]:
             peers[r] = peer
     return peers
+
+@_jit
+def group_order(groups: A, n_groups: int) -> tuple[A, A, A]:
+    count = np.zeros(n_groups, np.int64)
+    for g in groups:
+        count[g] += 1
+    start = np.zeros(n_groups, np.int64)
+    for g in range(1, n_groups):
+        start[g] = start[g - 1] + count[g - 1]
+    order = np.empty(len(groups), np.int64)
+    at = start.copy()
+    for r in range(len(groups)):
+        order[at[groups[r]]] = r
+        at[groups[r]] += 1
+    return order, start, count
+
+@_jit
+def stage_counts(stage: A, tribe: A, first_stage: int, n_tribes: int, n_stages: int) -> A:
+    # without branches: rows off the boards count in an extra first row, dropped at the end
+    counts = np.zeros((n_tribes + 1, n_stages), np.int64)
+    for r in range(len(stage)):
+        on = stage[r] >= first_stage
+        counts[(tribe[r] + 1) * on, stage[r] * on] += 1
+    return counts[1:]

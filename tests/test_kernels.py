@@ -257,3 +257,45 @@ def test_first_within(state, n_groups):
     from numerics.groups import rank_within
 
     assert np.array_equal(chosen, rank_within(groups, keys) < quota[groups])
+
+
+@pytest.mark.parametrize("right", ["purpose", "passion"])
+def test_dot_at(state, right):
+    s = state
+    rows = s["members"][::3]
+    right_rows = (s["tribe"][rows] if right == "purpose"
+                  else s["rng"].permutation(N)[: len(rows)])
+    out = np.empty(len(rows), np.float32)
+    result = both("dot_at", s["passion"], rows, s[right], right_rows, out)
+    assert_same(result[0], result[2])
+    assert np.allclose(result[0], (s["passion"][rows] * s[right][right_rows]).sum(axis=1),
+                       rtol=1e-5)
+    # float32 rows against float64 rows give float64 products, as numpy's promotion does
+    wide = s[right].astype(np.float64)
+    assert kernels.dot_at(s["passion"], rows, wide, right_rows).dtype == np.float64
+
+
+def test_group_order(state):
+    s = state
+    groups = s["tribe"].astype(np.int64) + 1
+    numpy_result = kernels._group_order_numpy(groups, TRIBES + 1)
+    compiled = kernels_numba.group_order(groups, TRIBES + 1)
+    assert_same(numpy_result, compiled)
+    order, start, count = compiled
+    # stable: within each group, rows in increasing order
+    assert np.array_equal(order, np.argsort(groups, kind="stable"))
+    assert np.array_equal(count, np.bincount(groups, minlength=TRIBES + 1))
+
+
+def test_stage_counts(state):
+    s = state
+    stage = s["rng"].integers(-2, 4, N).astype(np.int8)
+    tribe = np.where(stage >= 1, s["rng"].integers(0, TRIBES, N), -1).astype(np.int32)
+    result = both("stage_counts", stage, tribe, 1, TRIBES, 4)
+    assert_same(result[0], result[2])
+    counts = result[2]
+    assert counts.shape == (TRIBES, 4)
+    assert counts[:, 0].sum() == 0  # nothing off the boards is counted
+    assert counts.sum() == np.count_nonzero(stage >= 1)
+    on = (stage == 2) & (tribe == 7)
+    assert counts[7, 2] == np.count_nonzero(on)

@@ -9,7 +9,13 @@ import pytest
 
 from model.kanban import BACKLOG, DOING, GONE, READY, REVIEW
 from model.metrics import summarize_run
-from model.rules.work import effort_capacity, innovate, open_effort, rework_chance
+from model.rules.work import (
+    effort_capacity,
+    innovate,
+    oldest_within,
+    open_effort,
+    rework_chance,
+)
 from tests.helpers import (
     add_items,
     make,
@@ -296,3 +302,16 @@ def test_sent_back_items_stay_in_review_and_are_reworked():
     assert m.board.reworked_step == 2 and m.board.done_step == 0
     run_phase(m, "act.work")  # rework takes the tribe's effort like work in doing
     assert (m.board.items.remaining[items] < 0.5 * effort).all()
+
+
+@pytest.mark.parametrize("room", [0.0, 0.5, 7.0, 300.0, 5_000.0, 1e9])
+def test_push_looks_at_the_oldest_backlog_up_to_the_room_and_no_further(room):
+    """However long the backlog, the rows taken are those whose effort before them is below
+    the room: as with the cumulative sum over the whole backlog (the search runs over
+    growing prefixes, several of them for a long backlog and a large room)."""
+    rng = np.random.default_rng(3)
+    effort = rng.gamma(2.0, 1.0, 10_000).astype(np.float32)
+    effort[::97] = 0.0  # a part with nothing left to do takes no room
+    rows = rng.permutation(len(effort))
+    before = np.cumsum(effort[rows], dtype=np.float64) - effort[rows]
+    assert oldest_within(effort, rows, room) == np.count_nonzero(before < room)
