@@ -229,7 +229,7 @@ class People(Table):
 
     def count_active(self) -> int:
         """People who work here now."""
-        return int(self.active[: self.n].sum())
+        return int(np.count_nonzero(self.active[: self.n]))
 
     def fit_terms(self, persons: np.ndarray, tribe_ids: np.ndarray, tribes: Tribes
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

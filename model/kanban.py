@@ -263,7 +263,7 @@ class Board:
         if shelf_life > 0:
             stale = ((stage == BACKLOG) & (items.part[: items.n] == 0)
                      & (step - items.since[: items.n] >= shelf_life))
-            count = int(stale.sum())
+            count = int(np.count_nonzero(stale))
             if count:
                 behind = (stage == BLOCKED) & np.isin(items.item[: items.n],
                                                       items.item[: items.n][stale])
@@ -275,5 +275,5 @@ class Board:
     def _compact(self) -> None:
         # Dropping rows copies every column, so it waits until a quarter of the rows are gone.
         gone = self.items.stage[: self.items.n] == GONE
-        if gone.sum() * 4 > self.items.n:
+        if np.count_nonzero(gone) * 4 > self.items.n:
             self.items.keep(~gone)

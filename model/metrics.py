@@ -286,6 +286,7 @@ SHOCK_METRICS: tuple[Metric, ...] = (
 )
 
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in (*METRICS, *SHOCK_METRICS)}
+_BOUNDS = tuple((m.name, m.low, m.high) for m in METRICS)  # for the step's check, in order
 
 # step-table columns that count this step's events of a kind
 _EVENT_METRICS = {"exits": "exited", "hires": "hired", "founded": "founded",
@@ -396,7 +397,10 @@ def measure(s: State, rules: Rules) -> None:
         **pressure(s, rules, rows, new),
     }
     values.update({name: delta[kind] for name, kind in _EVENT_METRICS.items()})
-    s.metrics = {"step": s.clock, **{m.name: _within_bounds(m, values[m.name]) for m in METRICS}}
+    s.metrics = {"step": s.clock, **{name: (value if low <= value <= high
+                                            else _within_bounds(BY_NAME[name], value))
+                                     for name, low, high in _BOUNDS
+                                     for value in (values[name],)}}
     s.labels = {"shock": "+".join(s.conditions.active)}
 
 
@@ -466,8 +470,11 @@ def retention(s: State) -> float:
     """The share of the people active at step 0 who are still active."""
     if len(s.starting) == 0:
         return 1.0
-    rows = s.people.rows(s.starting)  # -1: left and archived
-    return float(s.people.active[rows[rows >= 0]].sum()) / len(s.starting)
+    p = s.people
+    # exits are for good and hires get new, larger ids, so the people active now with an id no
+    # larger than the starters' largest are the starters still active
+    still = np.count_nonzero(p.active[: p.n] & (p.id[: p.n] <= s.starting.max()))
+    return float(still) / len(s.starting)
 
 
 def _within_bounds(metric: Metric, value: float) -> float:
@@ -484,9 +491,7 @@ def mean_alignment(s: State, affiliated: np.ndarray) -> float:
     p = s.people
     if not affiliated.any():
         return 0.0
-    if p.width == 1:
-        return float(p.alignment[: p.n][affiliated].mean())
-    flat, _, _ = p.pairs()
+    flat, _, _ = p.pairs()  # people who left belong to no tribe: the affiliated, in row order
     return float(p.flat("alignment_m")[flat].mean())
 
 
@@ -504,10 +509,9 @@ def sorting(s: State) -> dict[str, float]:
     if count < 2:
         return {"similarity_within": 0.0, "similarity_between": 0.0,
                 "alignment_baseline": 0.0, "alignment_original": 0.0}
-    ones = np.ones(count, np.float32)
     living = tribes.living()  # only: rows of ended tribes must not change a sum's rounding
-    sums = kernels.group_weighted_sum(members, t, p.passion, ones, tribes.n)[living]
-    origin = kernels.group_weighted_sum(members, t, p.passion_origin, ones, tribes.n)[living]
+    sums, origin = kernels.group_sums(members, t, p.passion, p.passion_origin, tribes.n)
+    sums, origin = sums[living], origin[living]
     sizes = np.bincount(t, minlength=tribes.n)[living].astype(np.float64)
     purpose = tribes.purpose[living].astype(np.float64)
     within = float((sums * sums).sum()) - count

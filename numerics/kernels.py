@@ -141,6 +141,13 @@ def _group_weighted_sum_numpy(rows: A, groups: A, values: A, weights: A, n_group
     return out
 
 
+def _group_sums_numpy(rows: A, groups: A, first: A, second: A, n_groups: int
+                      ) -> tuple[A, A]:
+    ones = np.ones(len(rows), first.dtype)
+    return (_group_weighted_sum_numpy(rows, groups, first, ones, n_groups),
+            _group_weighted_sum_numpy(rows, groups, second, ones, n_groups))
+
+
 def _mixed_dot_numpy(left: A, rows: A, right: A, right_rows: A) -> A:
     """Dot of float32 rows `left[rows]` with float64 rows `right[right_rows]`, in float64."""
     a, b = left[rows], right[right_rows]
@@ -249,6 +256,15 @@ def group_weighted_sum(rows: np.ndarray, groups: np.ndarray, values: np.ndarray,
     (products in the inputs' dtype), in the order of `rows`."""
     kernel = _compiled().group_weighted_sum if _use_compiled() else _group_weighted_sum_numpy
     return kernel(rows, groups, values, weights, n_groups)
+
+
+def group_sums(rows: np.ndarray, groups: np.ndarray, first: np.ndarray, second: np.ndarray,
+               n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the float64 sums of `first[rows[r]]` and of `second[rows[r]]` over the r in
+    the group, in the order of `rows` (`group_weighted_sum` with weights 1, of two arrays in
+    one pass)."""
+    kernel = _compiled().group_sums if _use_compiled() else _group_sums_numpy
+    return kernel(rows, groups, first, second, n_groups)
 
 
 def mixed_dot(left: np.ndarray, rows: np.ndarray, right: np.ndarray,

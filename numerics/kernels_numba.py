@@ -136,6 +136,18 @@ def group_weighted_sum(rows: A, groups: A, values: A, weights: A, n_groups: int)
     return out
 
 @_jit
+def group_sums(rows: A, groups: A, first: A, second: A, n_groups: int) -> tuple[A, A]:
+    out_first = np.zeros((n_groups, first.shape[1]))
+    out_second = np.zeros((n_groups, second.shape[1]))
+    for r in range(len(groups)):
+        i, g = rows[r], groups[r]
+        for j in range(first.shape[1]):
+            out_first[g, j] += np.float64(first[i, j])
+        for j in range(second.shape[1]):
+            out_second[g, j] += np.float64(second[i, j])
+    return out_first, out_second
+
+@_jit
 def mixed_dot(left: A, rows: A, right: A, right_rows: A) -> A:
     out = np.empty(len(rows))
     for r in range(len(rows)):

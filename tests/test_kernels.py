@@ -299,3 +299,16 @@ def test_stage_counts(state):
     assert counts.sum() == np.count_nonzero(stage >= 1)
     on = (stage == 2) & (tribe == 7)
     assert counts[7, 2] == np.count_nonzero(on)
+
+
+def test_group_sums(state):
+    s = state
+    rows = s["members"]
+    result = both("group_sums", rows, s["tribe"][rows], s["passion"], s["skill"], TRIBES)
+    assert_same(result[0], result[2])
+    first, second = result[2]
+    ones = np.ones(len(rows), np.float32)
+    assert np.array_equal(first, kernels._group_weighted_sum_numpy(rows, s["tribe"][rows],
+                                                                     s["passion"], ones, TRIBES))
+    inside = rows[s["tribe"][rows] == 4]
+    assert np.allclose(second[4], s["skill"][inside].sum(axis=0), rtol=1e-5)

@@ -81,7 +81,7 @@ def decide(s: State, rules: Rules) -> None:
     active = p.active[: p.n]
     # one draw per active person, so that rows of people who left do not change the draws
     u = np.ones(p.n)
-    u[active] = s.rng.random(int(active.sum()))
+    u[active] = s.rng.random(int(np.count_nonzero(active)))
     attrition = active & (u < cfg.exit_base)
     voluntary = active & ~attrition & (u < cfg.exit_base
                                        + (1 - cfg.exit_base) * quit_probability(s))

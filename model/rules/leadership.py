@@ -107,9 +107,8 @@ class LeadershipPolicy(Policy, ABC):
     def perceive(self, s: State) -> None:
         """The reference reputation: the mean over active people, plus 1e-6."""
         p = s.people
-        active = p.active[: p.n]
-        self.reputation_ref = (float(p.reputation[: p.n][active].mean()) + 1e-6
-                               if active.any() else 1.0)
+        rows = np.flatnonzero(p.active[: p.n])
+        self.reputation_ref = float(p.reputation[rows].mean()) + 1e-6 if len(rows) else 1.0
 
     def person_quality(self, s: State, rules: Rules, persons: np.ndarray,
                        tribe_ids: np.ndarray) -> np.ndarray:

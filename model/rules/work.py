@@ -251,12 +251,15 @@ def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.n
     """Whether each item (in order) fits its team's room: within each team, in the given order,
     the effort taken before the item is below the room (the last one taken may overrun it)."""
     effort = effort.astype(np.float64)
-    order = np.lexsort((np.arange(len(teams)), teams))
+    order = np.argsort(teams, kind="stable")
     taken = np.empty(len(teams))
     sorted_team, sorted_effort = teams[order], effort[order]
     total = np.cumsum(sorted_effort)
-    first = np.flatnonzero(np.r_[True, sorted_team[1:] != sorted_team[:-1]])
-    start = np.repeat(total[first] - sorted_effort[first], np.diff(np.r_[first, len(order)]))
+    new_team = np.empty(len(order), dtype=bool)
+    new_team[:1] = True
+    np.not_equal(sorted_team[1:], sorted_team[:-1], out=new_team[1:])
+    first = np.flatnonzero(new_team)
+    start = np.repeat(total[first] - sorted_effort[first], np.diff(first, append=len(order)))
     taken[order] = total - sorted_effort - start
     accept: np.ndarray = taken < room[teams]
     return accept
