@@ -30,6 +30,7 @@ import numpy as np
 from numerics.groups import first_within as _first_within_numpy
 from numerics.groups import group_argmax
 from numerics.groups import group_order as _group_order_numpy
+from numerics.rows import matvec as _matvec_rows
 from numerics.rows import row_any, row_dot, row_max
 
 A = np.ndarray  # the twins take and return plain arrays
@@ -146,6 +147,11 @@ def _group_sums_numpy(rows: A, groups: A, first: A, second: A, n_groups: int
     ones = np.ones(len(rows), first.dtype)
     return (_group_weighted_sum_numpy(rows, groups, first, ones, n_groups),
             _group_weighted_sum_numpy(rows, groups, second, ones, n_groups))
+
+
+def _matvec_numpy(matrix: A, vector: A, out: A) -> A:
+    out[:] = _matvec_rows(matrix, vector)
+    return out
 
 
 def _mixed_dot_numpy(left: A, rows: A, right: A, right_rows: A) -> A:
@@ -265,6 +271,14 @@ def group_sums(rows: np.ndarray, groups: np.ndarray, first: np.ndarray, second: 
     one pass)."""
     kernel = _compiled().group_sums if _use_compiled() else _group_sums_numpy
     return kernel(rows, groups, first, second, n_groups)
+
+
+def matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """`matrix @ vector` summed from the first column to the last, in their result dtype
+    (`numerics.rows.matvec`, its numpy version), in one pass over the matrix's rows."""
+    out = np.empty(len(matrix), np.result_type(matrix.dtype, vector.dtype))
+    kernel = _compiled().matvec if _use_compiled() else _matvec_numpy
+    return kernel(matrix, vector, out)
 
 
 def mixed_dot(left: np.ndarray, rows: np.ndarray, right: np.ndarray,

@@ -148,6 +148,15 @@ def group_sums(rows: A, groups: A, first: A, second: A, n_groups: int) -> tuple[
     return out_first, out_second
 
 @_jit
+def matvec(matrix: A, vector: A, out: A) -> A:
+    for i in range(matrix.shape[0]):
+        s = matrix[i, 0] * vector[0]
+        for j in range(1, matrix.shape[1]):
+            s += matrix[i, j] * vector[j]
+        out[i] = s
+    return out
+
+@_jit
 def mixed_dot(left: A, rows: A, right: A, right_rows: A) -> A:
     out = np.empty(len(rows))
     for r in range(len(rows)):

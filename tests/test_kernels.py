@@ -312,3 +312,12 @@ def test_group_sums(state):
                                                                      s["passion"], ones, TRIBES))
     inside = rows[s["tribe"][rows] == 4]
     assert np.allclose(second[4], s["skill"][inside].sum(axis=0), rtol=1e-5)
+
+
+def test_matvec(state):
+    s = state
+    vector = s["purpose"][3]
+    out = np.empty(N, np.float32)
+    result = both("matvec", s["passion"], vector, out)
+    assert_same(result[0], result[2])
+    assert np.allclose(result[2], s["passion"] @ vector, rtol=1e-5)

@@ -25,7 +25,6 @@ from model.parameters import Params, param, policy
 from model.policy import Policy, register
 from model.rules import competence
 from numerics import kernels
-from numerics.rows import matvec
 from numerics.table import Column, Table
 
 if TYPE_CHECKING:
@@ -225,9 +224,10 @@ class Emergent(LeadershipPolicy):
             backed_at[better] = peer[better]
         endorses[flat] = backed
         # recognition: members of the tribe backing each membership
-        active = np.repeat(p.active[:n], p.width)  # the recognition of people who left stays
+        active = p.active[:n] if p.width == 1 else np.repeat(p.active[:n], p.width)
         count = np.bincount(backed_at[backed >= 0], minlength=n * p.width)[: n * p.width]
-        recognition[: n * p.width][active] = count[active]
+        # the recognition of people who left stays (counts are exact in float32)
+        np.copyto(recognition[: n * p.width], count, where=active, casting="unsafe")
         living = tribes.living()
         challenger = tribes.member_argmax(p, recognition, per_membership=True)[living]
         incumbent = tribes.leader[living]
@@ -367,7 +367,7 @@ def pick_champions(s: State) -> None:
     the member with the most initiative and skill."""
     p, tribes = s.people, s.tribes
     n = p.n
-    market_fit = matvec(p.passion[:n], s.market.demand.astype(np.float32))
+    market_fit = kernels.matvec(p.passion[:n], s.market.demand.astype(np.float32))
     tribes.value_champion[: tribes.n] = tribes.member_argmax(p, market_fit)
     craft = p.initiative[:n] * p.top_skill[:n]
     tribes.innovation_champion[: tribes.n] = tribes.member_argmax(p, craft)
