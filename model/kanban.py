@@ -258,11 +258,11 @@ class Board:
         """Items in progress age by a step; backlog items (first parts) older than the shelf
         life expire, with the parts blocked behind them."""
         items = self.items
-        stage = items.stage[: items.n]
-        items.wip_age[: items.n] += self.in_progress()
+        n = items.n
+        stage = items.stage[:n]
+        stale = kernels.age_items(stage, items.part[:n], items.since[:n], items.wip_age[:n],
+                                  step, shelf_life, BACKLOG, READY)
         if shelf_life > 0:
-            stale = ((stage == BACKLOG) & (items.part[: items.n] == 0)
-                     & (step - items.since[: items.n] >= shelf_life))
             count = int(np.count_nonzero(stale))
             if count:
                 behind = (stage == BLOCKED) & np.isin(items.item[: items.n],

@@ -368,3 +368,51 @@ def stage_counts(stage: np.ndarray, tribe: np.ndarray, first_stage: int, n_tribe
     stage is `first_stage` or later (the others are on no tribe's board)."""
     kernel = _compiled().stage_counts if _use_compiled() else _stage_counts_numpy
     return kernel(stage, tribe, first_stage, n_tribes, n_stages)
+
+
+def _rows_by_key_numpy(stage: A, wanted: int, key: A) -> A:
+    rows = np.flatnonzero(stage == wanted)
+    ordered: np.ndarray = rows[np.argsort(key[rows], kind="stable")]
+    return ordered
+
+
+def rows_by_key(stage: np.ndarray, wanted: int, key: np.ndarray) -> np.ndarray:
+    """The rows whose `stage` is `wanted`, sorted stably by their integer `key` (in row order
+    on ties): a counting sort when the keys are close together, as a backlog's ages are."""
+    kernel = _compiled().rows_by_key if _use_compiled() else _rows_by_key_numpy
+    return kernel(stage, wanted, key)
+
+
+def _age_items_numpy(stage: A, part: A, since: A, wip_age: A, step: int, shelf_life: int,
+                     backlog: int, ready: int) -> A:
+    waiting = stage == backlog
+    wip_age += (stage >= ready) | (waiting & (part > 0))
+    stale: np.ndarray = waiting & (part == 0) & (shelf_life > 0) & (step - since >= shelf_life)
+    return stale
+
+
+def age_items(stage: np.ndarray, part: np.ndarray, since: np.ndarray, wip_age: np.ndarray,
+              step: int, shelf_life: int, backlog: int, ready: int) -> np.ndarray:
+    """Every item in progress (a part in stage `ready` or later, or a later part waiting in
+    the `backlog` stage) ages by a step in `wip_age` (in place); return which first parts in
+    the backlog are past their shelf life at `step` (none when `shelf_life` is 0)."""
+    kernel = _compiled().age_items if _use_compiled() else _age_items_numpy
+    return kernel(stage, part, since, wip_age, step, shelf_life, backlog, ready)
+
+
+def _effort_by_tribe_numpy(stage: A, tribe: A, remaining: A, first: int, last: int,
+                           positive: bool, n_tribes: int) -> A:
+    on = (stage >= first) & (stage <= last)
+    rows = np.flatnonzero(on & (remaining > 0) if positive else on)
+    total: np.ndarray = np.bincount(tribe[rows], weights=remaining[rows],
+                                    minlength=n_tribes)[:n_tribes]
+    return total
+
+
+def effort_by_tribe(stage: np.ndarray, tribe: np.ndarray, remaining: np.ndarray, first: int,
+                    last: int, positive: bool, n_tribes: int) -> np.ndarray:
+    """Per tribe, the float64 sum in row order of `remaining` over the rows whose stage is
+    from `first` to `last` (and, if `positive`, whose remaining is above 0), as
+    `np.bincount` sums them."""
+    kernel = _compiled().effort_by_tribe if _use_compiled() else _effort_by_tribe_numpy
+    return kernel(stage, tribe, remaining, first, last, positive, n_tribes)

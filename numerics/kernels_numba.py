@@ -307,3 +307,58 @@ def stage_counts(stage: A, tribe: A, first_stage: int, n_tribes: int, n_stages: 
         on = stage[r] >= first_stage
         counts[(tribe[r] + 1) * on, stage[r] * on] += 1
     return counts[1:]
+
+@_jit
+def rows_by_key(stage: A, wanted: int, key: A) -> A:
+    count = 0
+    low, high = 0, 0
+    for r in range(len(stage)):
+        if stage[r] == wanted:
+            k = key[r]
+            if count == 0 or k < low:
+                low = k
+            if count == 0 or k > high:
+                high = k
+            count += 1
+    rows = np.empty(count, np.int64)
+    if count == 0:
+        return rows
+    span = high - low + 1
+    if span > 4 * count + 1024:  # keys too spread for a counting sort
+        at = 0
+        for r in range(len(stage)):
+            if stage[r] == wanted:
+                rows[at] = r
+                at += 1
+        return rows[np.argsort(key[rows], kind="mergesort")]
+    start = np.zeros(span + 1, np.int64)
+    for r in range(len(stage)):
+        if stage[r] == wanted:
+            start[key[r] - low + 1] += 1
+    for k in range(span):
+        start[k + 1] += start[k]
+    for r in range(len(stage)):
+        if stage[r] == wanted:
+            k = key[r] - low
+            rows[start[k]] = r
+            start[k] += 1
+    return rows
+
+@_jit
+def age_items(stage: A, part: A, since: A, wip_age: A, step: int, shelf_life: int,
+              backlog: int, ready: int) -> A:
+    stale = np.zeros(len(stage), np.bool_)
+    for r in range(len(stage)):
+        waiting = stage[r] == backlog
+        wip_age[r] += (stage[r] >= ready) | (waiting & (part[r] > 0))
+        stale[r] = waiting & (part[r] == 0) & (shelf_life > 0) & (step - since[r] >= shelf_life)
+    return stale
+
+@_jit
+def effort_by_tribe(stage: A, tribe: A, remaining: A, first: int, last: int,
+                    positive: bool, n_tribes: int) -> A:
+    out = np.zeros(n_tribes)
+    for r in range(len(stage)):
+        if first <= stage[r] <= last and (remaining[r] > 0 or not positive):
+            out[tribe[r]] += np.float64(remaining[r])
+    return out

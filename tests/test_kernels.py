@@ -321,3 +321,52 @@ def test_matvec(state):
     result = both("matvec", s["passion"], vector, out)
     assert_same(result[0], result[2])
     assert np.allclose(result[2], s["passion"] @ vector, rtol=1e-5)
+
+
+@pytest.mark.parametrize("spread", [30, 10**7])
+def test_rows_by_key(state, spread):
+    """Rows of a stage, stably by key: by a counting sort when the keys are close together
+    (a backlog's ages), by a merge sort when they are not."""
+    s = state
+    stage = s["rng"].integers(-2, 4, N).astype(np.int8)
+    key = s["rng"].integers(0, spread, N).astype(np.int32)
+    result = both("rows_by_key", stage, 0, key)
+    assert_same(result[0], result[2])
+    rows = result[2]
+    assert np.array_equal(np.sort(rows), np.flatnonzero(stage == 0))
+    assert np.all(np.diff(key[rows]) >= 0)
+    ties = np.diff(key[rows]) == 0
+    assert np.all(np.diff(rows)[ties] > 0)  # in row order on ties
+
+
+@pytest.mark.parametrize("shelf_life", [0, 12])
+def test_age_items(state, shelf_life):
+    s = state
+    stage = s["rng"].integers(-2, 4, N).astype(np.int8)
+    part = s["rng"].integers(0, 3, N).astype(np.int8)
+    since = s["rng"].integers(0, 40, N).astype(np.int32)
+    wip_age = s["rng"].integers(0, 9, N).astype(np.int32)
+    result = both("age_items", stage, part, since, wip_age, 40, shelf_life, 0, 1)
+    assert_same(result[0], result[2])
+    assert_same(result[1][3], result[3][3])  # the ages, changed in place
+    aged = result[3][3] - wip_age
+    in_progress = (stage >= 1) | ((stage == 0) & (part > 0))
+    assert np.array_equal(aged, in_progress.astype(np.int32))
+    stale = result[2]
+    if shelf_life == 0:
+        assert not stale.any()
+    else:
+        assert np.array_equal(stale, (stage == 0) & (part == 0) & (40 - since >= shelf_life))
+        assert stale.any()
+
+
+@pytest.mark.parametrize("positive", [True, False])
+def test_effort_by_tribe(state, positive):
+    s = state
+    stage = s["rng"].integers(-2, 4, N).astype(np.int8)
+    tribe = np.where(stage >= 1, s["rng"].integers(0, TRIBES, N), -1).astype(np.int32)
+    remaining = (s["rng"].random(N, dtype=np.float32) - 0.2).astype(np.float32)
+    result = both("effort_by_tribe", stage, tribe, remaining, 1, 2, positive, TRIBES)
+    assert_same(result[0], result[2])
+    rows = (stage >= 1) & (stage <= 2) & (tribe == 5) & ((remaining > 0) | (not positive))
+    assert np.isclose(result[2][5], remaining[rows].astype(np.float64).sum())

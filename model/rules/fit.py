@@ -23,6 +23,7 @@ import numpy as np
 from model.kanban import DOING, READY
 from model.parameters import Params, param
 from model.rules import passion
+from numerics import kernels
 
 if TYPE_CHECKING:
     from model.rules import Rules
@@ -108,10 +109,9 @@ def observe(s: State, rules: Rules) -> None:
     their tribes (and a person in several, their effort-weighted fit); tribes perceive their
     division; the membership index is rebuilt."""
     p, tribes, items, cfg = s.people, s.tribes, s.board.items, s.cfg
-    open_rows = np.flatnonzero((items.stage[: items.n] == READY)
-                               | (items.stage[: items.n] == DOING))
-    open_effort = np.bincount(items.tribe[open_rows], weights=items.remaining[open_rows],
-                              minlength=tribes.n)[: tribes.n]
+    open_effort = kernels.effort_by_tribe(items.stage[: items.n], items.tribe[: items.n],
+                                          items.remaining[: items.n], READY, DOING, False,
+                                          tribes.n)
     flat, members, tribe = p.pairs()
     shares = p.effort_shares(flat, members, cfg.effort_split == "fit")
     tribes.perceive(p, open_effort, cfg.load_horizon, shares)

@@ -188,12 +188,11 @@ class Push(WorkPolicy):
         omega o_u . purpose_j to a team's skill match."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
         items = board.items
-        backlog = board.in_stage(BACKLOG)
+        backlog = kernels.rows_by_key(items.stage[: items.n], BACKLOG, items.since[: items.n])
         living = tribes.living()
         if len(backlog) == 0 or len(living) == 0:
             return
         room = self.room(s)
-        backlog = backlog[np.argsort(items.since[backlog], kind="stable")]
         backlog = backlog[: oldest_within(items.remaining, backlog, float(room.sum()))]
         if len(backlog) == 0:
             return
@@ -342,9 +341,9 @@ def effort_capacity(s: State, policy: WorkPolicy, effort: np.ndarray | None = No
 def open_effort(s: State) -> np.ndarray:
     """Effort still to put into the items on each tribe's board."""
     items = s.board.items
-    rows = np.flatnonzero((items.stage[: items.n] >= READY) & (items.remaining[: items.n] > 0))
-    opened: np.ndarray = np.bincount(items.tribe[rows], weights=items.remaining[rows],
-                                     minlength=s.tribes.n)[: s.tribes.n]
+    opened: np.ndarray = kernels.effort_by_tribe(
+        items.stage[: items.n], items.tribe[: items.n], items.remaining[: items.n], READY,
+        REVIEW, True, s.tribes.n)
     return opened
 
 
