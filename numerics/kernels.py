@@ -370,17 +370,16 @@ def stage_counts(stage: np.ndarray, tribe: np.ndarray, first_stage: int, n_tribe
     return kernel(stage, tribe, first_stage, n_tribes, n_stages)
 
 
-def _rows_by_key_numpy(stage: A, wanted: int, key: A) -> A:
-    rows = np.flatnonzero(stage == wanted)
+def _rows_by_key_numpy(rows: A, key: A) -> A:
     ordered: np.ndarray = rows[np.argsort(key[rows], kind="stable")]
     return ordered
 
 
-def rows_by_key(stage: np.ndarray, wanted: int, key: np.ndarray) -> np.ndarray:
-    """The rows whose `stage` is `wanted`, sorted stably by their integer `key` (in row order
-    on ties): a counting sort when the keys are close together, as a backlog's ages are."""
+def rows_by_key(rows: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """`rows` sorted stably by their integer `key` (in the given order on ties): a counting
+    sort when the keys are close together, as a backlog's ages are."""
     kernel = _compiled().rows_by_key if _use_compiled() else _rows_by_key_numpy
-    return kernel(stage, wanted, key)
+    return kernel(rows, key)
 
 
 def _age_items_numpy(stage: A, part: A, since: A, wip_age: A, step: int, shelf_life: int,
@@ -416,3 +415,30 @@ def effort_by_tribe(stage: np.ndarray, tribe: np.ndarray, remaining: np.ndarray,
     `np.bincount` sums them."""
     kernel = _compiled().effort_by_tribe if _use_compiled() else _effort_by_tribe_numpy
     return kernel(stage, tribe, remaining, first, last, positive, n_tribes)
+
+
+def _within_room_numpy(effort: A, teams: A, room: A, n_teams: int) -> A:
+    effort = effort.astype(np.float64)
+    order = np.argsort(teams, kind="stable")
+    taken = np.empty(len(teams))
+    sorted_team, sorted_effort = teams[order], effort[order]
+    total = np.cumsum(sorted_effort)
+    new_team = np.empty(len(order), dtype=bool)
+    new_team[:1] = True
+    np.not_equal(sorted_team[1:], sorted_team[:-1], out=new_team[1:])
+    first = np.flatnonzero(new_team)
+    start = np.repeat(total[first] - sorted_effort[first], np.diff(first, append=len(order)))
+    taken[order] = total - sorted_effort - start
+    accept: np.ndarray = taken < room[teams]
+    return accept
+
+
+def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Whether each item (in order) fits its team's room (`room`, one per team): within each
+    team, in the given order, the effort taken before the item is below the room. The sums:
+    a running sum over the items sorted stably by team, less its value before each team's
+    first item."""
+    if len(teams) == 0:
+        return np.zeros(0, dtype=bool)
+    kernel = _compiled().within_room if _use_compiled() else _within_room_numpy
+    return kernel(effort, teams, room, len(room))

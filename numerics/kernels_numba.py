@@ -301,48 +301,35 @@ def group_order(groups: A, n_groups: int) -> tuple[A, A, A]:
 
 @_jit
 def stage_counts(stage: A, tribe: A, first_stage: int, n_tribes: int, n_stages: int) -> A:
-    # without branches: rows off the boards count in an extra first row, dropped at the end
-    counts = np.zeros((n_tribes + 1, n_stages), np.int64)
+    counts = np.zeros((n_tribes, n_stages), np.int64)
     for r in range(len(stage)):
-        on = stage[r] >= first_stage
-        counts[(tribe[r] + 1) * on, stage[r] * on] += 1
-    return counts[1:]
+        if stage[r] >= first_stage:
+            counts[tribe[r], stage[r]] += 1
+    return counts
 
 @_jit
-def rows_by_key(stage: A, wanted: int, key: A) -> A:
-    count = 0
-    low, high = 0, 0
-    for r in range(len(stage)):
-        if stage[r] == wanted:
-            k = key[r]
-            if count == 0 or k < low:
-                low = k
-            if count == 0 or k > high:
-                high = k
-            count += 1
-    rows = np.empty(count, np.int64)
+def rows_by_key(rows: A, key: A) -> A:
+    count = len(rows)
     if count == 0:
-        return rows
-    span = high - low + 1
+        return rows.copy()
+    low, high = key[rows[0]], key[rows[0]]
+    for r in rows:
+        low = min(low, key[r])
+        high = max(high, key[r])
+    span = np.int64(high) - np.int64(low) + 1
     if span > 4 * count + 1024:  # keys too spread for a counting sort
-        at = 0
-        for r in range(len(stage)):
-            if stage[r] == wanted:
-                rows[at] = r
-                at += 1
         return rows[np.argsort(key[rows], kind="mergesort")]
     start = np.zeros(span + 1, np.int64)
-    for r in range(len(stage)):
-        if stage[r] == wanted:
-            start[key[r] - low + 1] += 1
+    for r in rows:
+        start[np.int64(key[r]) - low + 1] += 1
     for k in range(span):
         start[k + 1] += start[k]
-    for r in range(len(stage)):
-        if stage[r] == wanted:
-            k = key[r] - low
-            rows[start[k]] = r
-            start[k] += 1
-    return rows
+    ordered = np.empty(count, rows.dtype)
+    for r in rows:
+        k = np.int64(key[r]) - low
+        ordered[start[k]] = r
+        start[k] += 1
+    return ordered
 
 @_jit
 def age_items(stage: A, part: A, since: A, wip_age: A, step: int, shelf_life: int,
@@ -362,3 +349,28 @@ def effort_by_tribe(stage: A, tribe: A, remaining: A, first: int, last: int,
         if first <= stage[r] <= last and (remaining[r] > 0 or not positive):
             out[tribe[r]] += np.float64(remaining[r])
     return out
+
+@_jit
+def within_room(effort: A, teams: A, room: A, n_teams: int) -> A:
+    # the numpy twin's sums, in its order: a running sum over the items sorted stably by team,
+    # from which each team's sum before its first item is taken away
+    count = np.zeros(n_teams + 1, np.int64)
+    for t in teams:
+        count[t + 1] += 1
+    for t in range(n_teams):
+        count[t + 1] += count[t]
+    order = np.empty(len(teams), np.int64)
+    for r in range(len(teams)):
+        order[count[teams[r]]] = r
+        count[teams[r]] += 1
+    accept = np.empty(len(teams), np.bool_)
+    total = 0.0
+    base = 0.0
+    for q in range(len(order)):
+        r = order[q]
+        e = np.float64(effort[r])
+        total += e
+        if q == 0 or teams[order[q - 1]] != teams[r]:
+            base = total - e
+        accept[r] = total - e - base < room[teams[r]]
+    return accept

@@ -325,18 +325,31 @@ def test_matvec(state):
 
 @pytest.mark.parametrize("spread", [30, 10**7])
 def test_rows_by_key(state, spread):
-    """Rows of a stage, stably by key: by a counting sort when the keys are close together
-    (a backlog's ages), by a merge sort when they are not."""
+    """Rows stably by key: by a counting sort when the keys are close together (a backlog's
+    ages), by a merge sort when they are not."""
     s = state
-    stage = s["rng"].integers(-2, 4, N).astype(np.int8)
+    rows = np.flatnonzero(s["rng"].random(N) < 0.5)
     key = s["rng"].integers(0, spread, N).astype(np.int32)
-    result = both("rows_by_key", stage, 0, key)
+    result = both("rows_by_key", rows, key)
     assert_same(result[0], result[2])
-    rows = result[2]
-    assert np.array_equal(np.sort(rows), np.flatnonzero(stage == 0))
-    assert np.all(np.diff(key[rows]) >= 0)
-    ties = np.diff(key[rows]) == 0
-    assert np.all(np.diff(rows)[ties] > 0)  # in row order on ties
+    ordered = result[2]
+    assert np.array_equal(np.sort(ordered), rows)
+    assert np.all(np.diff(key[ordered]) >= 0)
+    ties = np.diff(key[ordered]) == 0
+    assert np.all(np.diff(ordered)[ties] > 0)  # in the given order on ties
+
+
+def test_within_room(state):
+    s = state
+    teams = s["rng"].integers(0, TRIBES, 3_000)
+    effort = s["rng"].gamma(2.0, 1.0, 3_000).astype(np.float32)
+    room = s["rng"].random(TRIBES) * 40
+    result = both("within_room", effort, teams, room, TRIBES)
+    assert_same(result[0], result[2])
+    for team in (0, 17, TRIBES - 1):
+        mine = np.flatnonzero(teams == team)
+        before = np.cumsum(effort[mine], dtype=np.float64) - effort[mine]
+        assert np.array_equal(result[2][mine], before < room[team])
 
 
 @pytest.mark.parametrize("shelf_life", [0, 12])

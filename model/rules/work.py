@@ -188,7 +188,7 @@ class Push(WorkPolicy):
         omega o_u . purpose_j to a team's skill match."""
         board, tribes, cfg, rng = s.board, s.tribes, self.cfg, s.rng
         items = board.items
-        backlog = kernels.rows_by_key(items.stage[: items.n], BACKLOG, items.since[: items.n])
+        backlog = kernels.rows_by_key(board.in_stage(BACKLOG), items.since)
         living = tribes.living()
         if len(backlog) == 0 or len(living) == 0:
             return
@@ -249,19 +249,7 @@ def oldest_within(effort: np.ndarray, rows: np.ndarray, room: float) -> int:
 def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.ndarray:
     """Whether each item (in order) fits its team's room: within each team, in the given order,
     the effort taken before the item is below the room (the last one taken may overrun it)."""
-    effort = effort.astype(np.float64)
-    order = np.argsort(teams, kind="stable")
-    taken = np.empty(len(teams))
-    sorted_team, sorted_effort = teams[order], effort[order]
-    total = np.cumsum(sorted_effort)
-    new_team = np.empty(len(order), dtype=bool)
-    new_team[:1] = True
-    np.not_equal(sorted_team[1:], sorted_team[:-1], out=new_team[1:])
-    first = np.flatnonzero(new_team)
-    start = np.repeat(total[first] - sorted_effort[first], np.diff(first, append=len(order)))
-    taken[order] = total - sorted_effort - start
-    accept: np.ndarray = taken < room[teams]
-    return accept
+    return kernels.within_room(effort, teams, room)
 
 
 def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.ndarray
