@@ -324,6 +324,7 @@ def measure(s: State, rules: Rules) -> None:
     headcount = len(rows)
     affiliated = active & (p.tribe[:n] >= 0)
     in_tribes = int(np.count_nonzero(affiliated))
+    pairs = p.pairs()
     living = tribes.living()
     sizes = tribes.size[living]
     new = s.events.take_counts()
@@ -365,7 +366,7 @@ def measure(s: State, rules: Rules) -> None:
                           if len(living) else 1.0),
         "leader_tenure": (float((s.clock - rules.leadership.tenures.leader_since[led]).mean())
                           if len(led) else 0.0),
-        **sorting(s),
+        **sorting(s, pairs),
         "arrived_total": board.arrived_total,
         "done_total": board.done_total,
         "expired_total": board.expired_total,
@@ -373,7 +374,7 @@ def measure(s: State, rules: Rules) -> None:
         "headcount": headcount,
         "retention": retention(s),
         "engagement": float(p.engagement[rows].mean()) if headcount else 0.0,
-        "alignment": mean_alignment(s, affiliated),
+        "alignment": mean_alignment(s, affiliated, pairs),
         "fit": float(p.fit[rows].mean()) if headcount else 0.0,
         "tribes": len(living),
         "tribe_size_mean": float(sizes.mean()) if len(sizes) else 0.0,
@@ -412,9 +413,10 @@ def pressure(s: State, rules: Rules, rows: np.ndarray, new: dict[tuple[str, str]
     n = p.n
     quits = new.get(("exited", ExitReason.VOLUNTARY.label), 0)
     quitters_skill = 0.0
-    if quits:
-        left = (p.exit_step[:n] == s.clock) & (p.exit_reason[:n] == ExitReason.VOLUNTARY)
-        quitters_skill = float(p.top_skill[:n][left].astype(np.float64).sum())
+    if quits:  # quits come from the exit phase, whose leavers this step are `s.leavers`
+        left = s.leavers[(p.exit_step[s.leavers] == s.clock)
+                         & (p.exit_reason[s.leavers] == ExitReason.VOLUNTARY)]
+        quitters_skill = float(p.top_skill[left].astype(np.float64).sum())
     stance = rules.response.stance
     responds = rules.response.responds and len(rows) > 0
     return {
@@ -485,17 +487,20 @@ def _within_bounds(metric: Metric, value: float) -> float:
     return value
 
 
-def mean_alignment(s: State, affiliated: np.ndarray) -> float:
+def mean_alignment(s: State, affiliated: np.ndarray,
+                   pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
     """Mean alignment of affiliated people with their tribe's purpose (of every membership,
-    when people may belong to several tribes)."""
+    when people may belong to several tribes); `pairs` is `People.pairs()` if at hand."""
     p = s.people
     if not affiliated.any():
         return 0.0
-    flat, _, _ = p.pairs()  # people who left belong to no tribe: the affiliated, in row order
+    # people who left belong to no tribe: the memberships are the affiliated's, in row order
+    flat, _, _ = p.pairs() if pairs is None else pairs
     return float(p.flat("alignment_m")[flat].mean())
 
 
-def sorting(s: State) -> dict[str, float]:
+def sorting(s: State, pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+            ) -> dict[str, float]:
     """How much people have sorted themselves by passion into tribes, among the affiliated:
     the mean passion similarity (cosine) of two members of the same tribe and of two people
     in different tribes, from tribe sums of the (unit) passions: the sum over pairs i != j of
@@ -504,7 +509,7 @@ def sorting(s: State) -> dict[str, float]:
     alignment of their passions at hire with their tribe's purpose. A person in several tribes
     counts once per membership."""
     p, tribes = s.people, s.tribes
-    _, members, t = p.pairs()  # people who left belong to no tribe
+    _, members, t = p.pairs() if pairs is None else pairs  # people who left are in no tribe
     count = len(members)
     if count < 2:
         return {"similarity_within": 0.0, "similarity_between": 0.0,

@@ -12,7 +12,7 @@ def gini(values: np.ndarray) -> float:
     if n == 0 or total <= 0:
         return 0.0
     ordered = np.sort(values).astype(np.float64)
-    weights = 2 * np.arange(1, n + 1) - n - 1
+    weights = np.arange(1 - n, n, 2)  # 2 i - n - 1 for i = 1..n
     # an elementwise product summed by numpy, not `@`: BLAS's order of summation depends on
     # the CPU it runs on, and a run must give the same numbers everywhere
     return float((weights * ordered).sum() / (n * total))
