@@ -410,7 +410,6 @@ def pressure(s: State, rules: Rules, rows: np.ndarray, new: dict[tuple[str, str]
     """Layoffs, who quit, and how people who stay (active `rows`) respond to
     dissatisfaction."""
     p = s.people
-    n = p.n
     quits = new.get(("exited", ExitReason.VOLUNTARY.label), 0)
     quitters_skill = 0.0
     if quits:  # quits come from the exit phase, whose leavers this step are `s.leavers`
