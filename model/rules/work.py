@@ -210,7 +210,7 @@ class Push(WorkPolicy):
         backlog = backlog[ok]
         if len(backlog) == 0:
             return
-        accept = within_room(items.remaining[backlog], chosen, room)
+        accept = kernels.within_room(items.remaining[backlog], chosen, room)
         board.move(backlog[accept], DOING, s.clock, chosen[accept])
 
     def room(self, s: State) -> np.ndarray:
@@ -227,7 +227,7 @@ class Push(WorkPolicy):
         items = s.board.items
         order = np.argsort(items.handoff_since[rows], kind="stable")
         rows, tribe_ids = rows[order], tribe_ids[order]  # each part keeps the tribe routed to
-        accept = within_room(items.remaining[rows], tribe_ids, self.room(s))
+        accept = kernels.within_room(items.remaining[rows], tribe_ids, self.room(s))
         s.board.move(rows[accept], DOING, s.clock, tribe_ids[accept])
 
 
@@ -244,12 +244,6 @@ def oldest_within(effort: np.ndarray, rows: np.ndarray, room: float) -> int:
         if length >= len(rows) or total[-1] >= room:
             return int(np.count_nonzero(total - head < room))
         length *= 4
-
-
-def within_room(effort: np.ndarray, teams: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """Whether each item (in order) fits its team's room: within each team, in the given order,
-    the effort taken before the item is below the room (the last one taken may overrun it)."""
-    return kernels.within_room(effort, teams, room)
 
 
 def member_effort(s: State, flat: np.ndarray, members: np.ndarray, tribe: np.ndarray
